@@ -1,0 +1,3 @@
+from cpahub.cli import main
+
+main()
