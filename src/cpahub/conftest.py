@@ -1,6 +1,7 @@
 import pytest
 
 from cpahub.testing import factories
+from cpahub.testing.browser import browser, page, phone_page  # noqa: F401 - fixtures
 
 
 @pytest.fixture
@@ -16,3 +17,10 @@ def other_firm(db):
 @pytest.fixture
 def make_user(db):
     return factories.user_with_role
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
