@@ -178,6 +178,7 @@ MEDIA_ROOT = env_path("CPAHUB_MEDIA_ROOT", DATA_DIR / "media")
 MEDIA_URL = "/media/"
 STATIC_ROOT = env_path("CPAHUB_STATIC_ROOT", DATA_DIR / "static")
 STATIC_URL = "/static/"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 _storage_backend = env_choice("CPAHUB_STORAGE", "filesystem", ("filesystem", "s3"))
 if _storage_backend == "s3":
     _default_storage = {
@@ -271,6 +272,7 @@ OIDC_RP_CLIENT_SECRET = env_str("CPAHUB_OIDC_CLIENT_SECRET", "")
 OIDC_OP_ISSUER = env_str("CPAHUB_OIDC_ISSUER", "")
 OIDC_RP_SIGN_ALGO = env_str("CPAHUB_OIDC_SIGN_ALGO", "RS256")
 OIDC_RP_SCOPES = env_str("CPAHUB_OIDC_SCOPES", "openid profile email")
+CPAHUB_OIDC_LABEL = env_str("CPAHUB_OIDC_LABEL", "")  # button text; empty = "Unified identity login"
 CPAHUB_GATEWAY_SSO = {
     "enabled": env_bool("CPAHUB_GATEWAY_ENABLED", False),
     "name": env_str("CPAHUB_GATEWAY_NAME", "赣政通"),
@@ -280,13 +282,21 @@ CPAHUB_GATEWAY_SSO = {
     "app_id": env_str("CPAHUB_GATEWAY_APP_ID", ""),
     "app_secret": env_str("CPAHUB_GATEWAY_APP_SECRET", ""),
     "sign_algo": env_choice("CPAHUB_GATEWAY_SIGN_ALGO", "hmac-sm3", ("hmac-sm3", "hmac-sha256")),
+    # Reject gateway replies without a signature (unsigned replies are accepted when False).
+    "require_signed_replies": env_bool("CPAHUB_GATEWAY_REQUIRE_SIGNED_REPLIES", False),
+    # Field-name overrides for the gateway's JSON, "key=value,..." (see cpahub.sso.providers).
+    "fields": env_list("CPAHUB_GATEWAY_FIELDS", []),
 }
+CPAHUB_SSO_HTTP_TIMEOUT = env_int("CPAHUB_SSO_HTTP_TIMEOUT", 10, minimum=1)  # seconds per provider call
+# How long a verified but unlinked sign-on waits for the person to confirm with their password.
+CPAHUB_SSO_LINK_SECONDS = env_int("CPAHUB_SSO_LINK_SECONDS", 600, minimum=60)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first, so that a refused request answers 401 with a WWW-Authenticate header.
         "cpahub.core.api.authentication.ExpiringTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -296,6 +306,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "cpahub.core.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "cpahub.core.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("CPAHUB_ANON_API_RATE", "120/minute")},
 }
@@ -308,7 +319,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "OrgStatusEnum": "cpahub.accounts.choices.OrgStatus",
+        "CPAStatusEnum": "cpahub.registry.choices.CPAStatus",
+        "ApplicationStatusEnum": "cpahub.registry.choices.ApplicationStatus",
+        "CityEnum": "cpahub.accounts.choices.City",
+        "RoleEnum": "cpahub.accounts.choices.Role",
+    },
 }
 CPAHUB_API_TOKEN_DAYS = env_int("CPAHUB_API_TOKEN_DAYS", 90, minimum=1)
 

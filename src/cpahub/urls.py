@@ -11,11 +11,16 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("core/", include("cpahub.core.api.urls")),
+    path("registry/", include("cpahub.registry.api.urls")),
 ]
 
 urlpatterns = [
     path("", include("cpahub.portal.urls")),
     path("accounts/", include("cpahub.accounts.urls")),
+    path("sso/", include("cpahub.sso.urls")),
+    path("log/", include("cpahub.core.urls")),
+    path("registry/", include("cpahub.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),

@@ -7,4 +7,18 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and organisations")
 
     def ready(self):
-        from cpahub.accounts import security  # noqa: F401 - connects login/logout receivers
+        from cpahub.accounts import security  # noqa: F401 - connects login/logout/lockout receivers
+        from cpahub.accounts.choices import Role
+        from cpahub.core.navigation import MenuGroup, MenuItem, register
+
+        register(
+            MenuGroup(
+                _("Administration"),
+                (
+                    MenuItem(_("Staff"), "accounts:staff", roles=(Role.FIRM_ADMIN,), icon="people"),
+                    MenuItem(
+                        _("Security log"), "accounts:security_log", roles=(Role.AUDIT_ADMIN,), icon="journal-lock"
+                    ),
+                ),
+            )
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.dispatch import receiver
@@ -103,4 +104,43 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
         username=str(credentials.get("username", ""))[:150],
         outcome=Outcome.FAILURE,
         request=request,
+    )
+
+
+@receiver(user_locked_out, dispatch_uid="cpahub_security_locked_out")
+def _on_locked_out(sender, request, username=None, ip_address=None, **kwargs):
+    """django-axes fires this on the failure that reaches the limit and again on every failure
+    during the lockout; only the first one (failures == limit) starts a lockout worth logging."""
+    from axes.helpers import get_failure_limit
+
+    failures = getattr(request, "axes_failures_since_start", None)
+    credentials = getattr(request, "axes_credentials", None)
+    if failures is not None and failures != get_failure_limit(request, credentials):
+        return
+    log_event(
+        SecurityEventType.LOCKED_OUT,
+        username=str(username or "")[:150],
+        outcome=Outcome.FAILURE,
+        request=request,
+        stage="password",
+        failures=failures,
+        ip_address=ip_address or "",
+    )
+
+
+def log_permission_denied(request, **detail):
+    """Log a refused request once (views, the DRF handler and middleware all call this)."""
+    raw = getattr(request, "_request", request)  # the HttpRequest behind a DRF Request
+    if raw is None or getattr(raw, "_cpahub_denial_logged", False):
+        return None
+    raw._cpahub_denial_logged = True
+    user = getattr(request, "user", None)
+    return log_event(
+        SecurityEventType.PERMISSION_DENIED,
+        user=user,
+        outcome=Outcome.FAILURE,
+        request=raw,
+        path=request.path[:300],
+        method=request.method,
+        **detail,
     )

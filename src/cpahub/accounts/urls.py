@@ -1,12 +1,27 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from cpahub.accounts.views import auth, profile, security_log, staff, twofactor
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("2fa/setup/", auth_views.LoginView.as_view(), name="twofactor_setup"),
-    path("2fa/verify/", auth_views.LoginView.as_view(), name="twofactor_verify"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("password/", auth.password_change, name="password_change"),
+    path("invite/<str:token>/", auth.invitation_accept, name="invitation_accept"),
+    path("2fa/verify/", twofactor.verify, name="twofactor_verify"),
+    path("2fa/setup/", twofactor.setup, name="twofactor_setup"),
+    path("2fa/backup-codes/", twofactor.backup_codes, name="twofactor_backup_codes"),
+    path("2fa/disable/", twofactor.disable, name="twofactor_disable"),
+    path("profile/", profile.profile, name="profile"),
+    path("profile/token/", profile.token_create, name="token_create"),
+    path("profile/token/delete/", profile.token_delete, name="token_delete"),
+    path("staff/", staff.staff, name="staff"),
+    path("staff/<int:pk>/", staff.staff_person, name="staff_person"),
+    path("staff/<int:pk>/deactivate/", staff.staff_deactivate, name="staff_deactivate"),
+    path("staff/<int:pk>/reset-2fa/", staff.staff_reset_two_factor, name="staff_reset_two_factor"),
+    path("staff/invitations/<int:pk>/withdraw/", staff.invitation_revoke, name="invitation_revoke"),
+    path("security-log/", security_log.security_log, name="security_log"),
+    path("security-log/export/", security_log.security_log_export, name="security_log_export"),
+    path("security-log/verify/", security_log.security_log_verify, name="security_log_verify"),
 ]

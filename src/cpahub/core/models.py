@@ -67,6 +67,11 @@ class ObjectChange(models.Model):
     def __str__(self):
         return f"{self.get_action_display()} {self.object_repr}"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("core:change_detail", args=[self.pk])
+
     @property
     def diff(self) -> list[tuple[str, object, object]]:
         before = self.before or {}

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cpahub.accounts.choices import PROVINCE_ROLES, City, OrgStatus, Role
@@ -46,6 +47,9 @@ class Firm(ChangeLoggedModel):
 
     def __str__(self):
         return self.organisation.name
+
+    def get_absolute_url(self):
+        return reverse("registry:firm_detail", args=[self.pk])
 
     @property
     def changelog_owner_id(self):
@@ -116,6 +120,9 @@ class CPA(ChangeLoggedModel):
 
     def __str__(self):
         return f"{self.name} ({self.certificate_no})"
+
+    def get_absolute_url(self):
+        return reverse("registry:cpa_detail", args=[self.pk])
 
     @property
     def masked_id_number(self) -> str:
@@ -238,6 +245,9 @@ class Penalty(ChangeLoggedModel):
     def __str__(self):
         return self.document_no
 
+    def get_absolute_url(self):
+        return reverse("registry:penalty_detail", args=[self.pk])
+
     @property
     def subject(self):
         return self.firm if self.subject_kind == SubjectKind.FIRM else self.cpa
@@ -297,6 +307,9 @@ class IndustryCase(ChangeLoggedModel):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("registry:case_detail", args=[self.pk])
 
     @classmethod
     def restrict_q(cls, scope, action):
@@ -364,6 +377,9 @@ class FirmApplication(ChangeLoggedModel):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("registry:application_detail", args=[self.pk])
 
     @classmethod
     def restrict_q(cls, scope, action):

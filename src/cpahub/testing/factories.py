@@ -4,6 +4,7 @@ import datetime
 import random
 
 import factory
+from django.utils import timezone
 from stdnum.cn import ric, uscc
 
 from cpahub.accounts.choices import City, OrgKind, OrgStatus, Role
@@ -39,7 +40,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     display_name = factory.Faker("name", locale="zh_CN")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.cn")
-    password = factory.PostGenerationMethodCall("set_password", "Passw0rd!2024")
+    password = factory.django.Password("Passw0rd!2024")
+    password_changed_at = factory.LazyFunction(timezone.now)
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -139,3 +141,17 @@ __all__ = [
     "resident_id",
     "user_with_role",
 ]
+
+
+def login_verified(client, user):
+    """Log `user` in on the test client as if they had passed two-factor authentication."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return device

@@ -1,0 +1,406 @@
+"""Read an uploaded CSV or Excel file into rows, refusing bad input with a clear reason.
+
+The format is told by the bytes, not the file name: a zip is an .xlsx workbook, the OLE2 signature
+is an old .xls (refused), anything else is CSV text. CSV text is decoded as UTF-8 first (with or
+without BOM), then GB18030 (which includes GBK and GB2312); the delimiter is sniffed among comma,
+tab, semicolon and pipe. Workbooks are checked as zip archives before openpyxl opens them, so a zip
+bomb (huge declared sizes, absurd compression ratios) is refused without being inflated.
+
+Limits (settings, with defaults):
+- CPAHUB_MAX_UPLOAD_BYTES: the file size (50 MB);
+- CPAHUB_IMPORT_MAX_ROWS: data rows (50,000);
+- CPAHUB_IMPORT_MAX_UNCOMPRESSED_BYTES: total inflated size of a workbook (100 MB);
+- CPAHUB_IMPORT_MAX_COMPRESSION_RATIO: inflated ÷ compressed size of a large member (100).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import io
+import logging
+import zipfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from cpahub.registry.importing.normalise import as_text, clean_cell
+
+logger = logging.getLogger(__name__)
+
+DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
+MAX_COLUMNS = 500
+MAX_ZIP_MEMBERS = 5000
+RATIO_CHECK_FROM_BYTES = 1024 * 1024  # small members may compress well without being a threat
+HEADER_SEARCH_ROWS = 10
+
+Cell = str | datetime.date
+
+
+class ReadError(Exception):
+    """The file cannot be read; `message` says why, for the person who uploaded it."""
+
+    def __init__(self, message: str, code: str = "unreadable"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "CPAHUB_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
+
+
+def max_rows() -> int:
+    return int(getattr(settings, "CPAHUB_IMPORT_MAX_ROWS", 50_000))
+
+
+def max_uncompressed_bytes() -> int:
+    return int(getattr(settings, "CPAHUB_IMPORT_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024))
+
+
+def max_compression_ratio() -> int:
+    return int(getattr(settings, "CPAHUB_IMPORT_MAX_COMPRESSION_RATIO", 100))
+
+
+def megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f}"
+
+
+@dataclass
+class Sheet:
+    """Rows as read: (row number in the file, cleaned cells). Empty rows are left out."""
+
+    rows: list[tuple[int, list[Cell]]]
+    format: str  # "csv" or "xlsx"
+    encoding: str = ""
+    delimiter: str = ""
+    sheet: str = ""
+    sheets: list[str] = field(default_factory=list)
+
+    @property
+    def delimiter_name(self) -> str:
+        return DELIMITERS.get(self.delimiter, "")
+
+
+@dataclass
+class Row:
+    number: int  # as the user sees it: the spreadsheet row, or the CSV record counted from 1
+    cells: list[Cell]
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[Row]
+    header_row: int
+    sheet: Sheet
+
+    @property
+    def format(self) -> str:
+        return self.sheet.format
+
+    @property
+    def encoding(self) -> str:
+        return self.sheet.encoding
+
+    @property
+    def delimiter_name(self) -> str:
+        return self.sheet.delimiter_name
+
+    def column_values(self, index: int, limit: int = 3) -> list[str]:
+        values = []
+        for row in self.rows:
+            text = as_text(row.cells[index])
+            if text:
+                values.append(text)
+                if len(values) >= limit:
+                    break
+        return values
+
+
+def read(data: bytes, *, sheet: str | None = None) -> Sheet:
+    """Read a CSV or .xlsx file's bytes. Raises ReadError."""
+    limit = max_upload_bytes()
+    if len(data) > limit:
+        raise ReadError(
+            _("The file is %(size)s MB; at most %(limit)s MB can be imported.")
+            % {"size": megabytes(len(data)), "limit": megabytes(limit)},
+            code="too_large",
+        )
+    if not data:
+        raise ReadError(_("The file is empty."), code="empty")
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return read_xlsx(data, sheet=sheet)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ReadError(
+            _(
+                "This is an old Excel (.xls) workbook or a password-protected file. "
+                "Open it in Excel or WPS and save it as .xlsx or as CSV UTF-8, without a password."
+            ),
+            code="xls",
+        )
+    return read_csv(data)
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Return (text, encoding name). Strict UTF-8 first, then GB18030; never guesses silently."""
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data.decode("utf-8-sig"), "UTF-8 (BOM)"
+        except UnicodeDecodeError as error:
+            raise _undecodable(data, error, "UTF-8") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as error:
+            raise _undecodable(data, error, "UTF-16") from None
+    if b"\x00" in data:
+        raise ReadError(
+            _("This is not a text file (it contains NUL bytes). Upload a CSV or an .xlsx file."),
+            code="binary",
+        )
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "GB18030"
+    except UnicodeDecodeError as error:
+        raise _undecodable(data, error, "UTF-8 / GB18030") from None
+
+
+def _undecodable(data: bytes, error: UnicodeDecodeError, tried: str) -> ReadError:
+    return ReadError(
+        _(
+            "The file is not readable as %(encodings)s text: the byte 0x%(byte)02X at offset %(offset)d "
+            "cannot be decoded. Save the file as CSV UTF-8 and upload it again."
+        )
+        % {"encodings": tried, "byte": data[error.start], "offset": error.start},
+        code="encoding",
+    )
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the most rows of the same width."""
+    sample = "\n".join(text.splitlines()[:50])
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            rows = [
+                r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(c.strip() for c in r)
+            ]
+        except csv.Error:
+            continue
+        widths = Counter(len(r) for r in rows if len(r) > 1)
+        if not widths:
+            continue
+        width, consistent = widths.most_common(1)[0]
+        score = (consistent, width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def read_csv(data: bytes) -> Sheet:
+    text, encoding = decode(data)
+    if not text.strip():
+        raise ReadError(_("The file is empty."), code="empty")
+    delimiter = sniff_delimiter(text)
+    rows: list[tuple[int, list[Cell]]] = []
+    limit = max_rows()
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            _append(rows, number, cells, limit)
+    except csv.Error as error:
+        raise ReadError(
+            _("Record %(row)d of the CSV file cannot be read: %(error)s")
+            % {"row": number + 1, "error": error},
+            code="csv",
+        ) from None
+    return Sheet(rows=rows, format="csv", encoding=encoding, delimiter=delimiter)
+
+
+def _append(rows: list, number: int, values, limit: int) -> None:
+    cells = [clean_cell(value) for value in values]
+    while cells and cells[-1] == "":
+        cells.pop()
+    if not cells:
+        return
+    if len(cells) > MAX_COLUMNS:
+        raise ReadError(
+            _("Row %(row)d has %(n)d columns; at most %(max)d are supported.")
+            % {"row": number, "n": len(cells), "max": MAX_COLUMNS},
+            code="columns",
+        )
+    rows.append((number, cells))
+    if len(rows) > limit + HEADER_SEARCH_ROWS:
+        raise ReadError(
+            _("The file has more than %(max)d rows. Split it into smaller files.") % {"max": limit},
+            code="too_many_rows",
+        )
+
+
+# --- Excel ----------------------------------------------------------------------------------
+
+
+def check_zip(data: bytes) -> None:
+    """Refuse a workbook whose zip members would inflate to something dangerous."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise ReadError(
+            _("The Excel file is damaged or incomplete; it is not a valid .xlsx file."), code="damaged"
+        ) from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise ReadError(_("The Excel file has too many parts to be a normal workbook."), code="zip_bomb")
+        total = 0
+        ratio = max_compression_ratio()
+        for member in members:
+            total += member.file_size
+            if member.file_size > RATIO_CHECK_FROM_BYTES and member.file_size > ratio * max(
+                member.compress_size, 1
+            ):
+                raise ReadError(
+                    _(
+                        "The Excel file was refused: its part %(name)s would expand %(ratio)d times, "
+                        "to %(size)s MB. This is how zip bombs look; real workbooks do not."
+                    )
+                    % {
+                        "name": member.filename[:80],
+                        "ratio": member.file_size // max(member.compress_size, 1),
+                        "size": megabytes(member.file_size),
+                    },
+                    code="zip_bomb",
+                )
+        if total > max_uncompressed_bytes():
+            raise ReadError(
+                _(
+                    "The Excel file was refused: it would expand to %(size)s MB, more than the %(limit)s MB "
+                    "allowed. Split it into smaller files or save it as CSV."
+                )
+                % {"size": megabytes(total), "limit": megabytes(max_uncompressed_bytes())},
+                code="zip_bomb",
+            )
+        names = {member.filename for member in members}
+        if "xl/workbook.xml" not in names:
+            raise ReadError(
+                _("This zip file is not an Excel workbook. Upload a .xlsx or CSV file."), code="not_xlsx"
+            )
+
+
+def read_xlsx(data: bytes, *, sheet: str | None = None) -> Sheet:
+    import openpyxl
+
+    check_zip(data)
+    damaged = ReadError(
+        _(
+            "The Excel file is damaged or incomplete and cannot be read. Open it in Excel or WPS and save it again."
+        ),
+        code="damaged",
+    )
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:
+        logger.info("unreadable workbook: %r", error)
+        raise damaged from None
+    try:
+        names = list(workbook.sheetnames)
+        if sheet:
+            if sheet not in names:
+                raise ReadError(
+                    _("The workbook has no sheet named %(name)s; its sheets are: %(names)s.")
+                    % {"name": sheet, "names": ", ".join(names)},
+                    code="sheet",
+                )
+            worksheet = workbook[sheet]
+        else:
+            if not workbook.worksheets:
+                raise ReadError(_("The workbook has no worksheet."), code="sheet")
+            worksheet = workbook.worksheets[0]
+        if not hasattr(worksheet, "iter_rows"):
+            raise ReadError(_("The sheet %(name)s is a chart, not a table.") % {"name": sheet}, code="sheet")
+        worksheet.reset_dimensions()  # some programs write wrong dimensions; read what is there
+        rows: list[tuple[int, list[Cell]]] = []
+        limit = max_rows()
+        for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1):
+            _append(rows, number, values, limit)
+        title = worksheet.title
+    except ReadError:
+        raise
+    except Exception as error:
+        logger.info("unreadable worksheet: %r", error)
+        raise damaged from None
+    finally:
+        workbook.close()
+    if not rows:
+        raise ReadError(_("The sheet %(name)s is empty.") % {"name": title}, code="empty")
+    return Sheet(rows=rows, format="xlsx", sheet=title, sheets=names)
+
+
+# --- Header row -----------------------------------------------------------------------------
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def make_table(
+    sheet: Sheet, *, score: Callable[[list[str]], int] | None = None, header_row: int | None = None
+) -> Table:
+    """Pick the header row (given, or the best-scoring of the first rows) and square the rows."""
+    if not sheet.rows:
+        raise ReadError(_("The file is empty."), code="empty")
+    if header_row is not None:
+        found = [i for i, (number, _cells) in enumerate(sheet.rows) if number == header_row]
+        if not found:
+            raise ReadError(_("Row %(row)d is empty or missing.") % {"row": header_row}, code="header")
+        index = found[0]
+    else:
+        index = 0
+        if score is not None:
+            best = 0
+            for i, (_number, cells) in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+                value = score([as_text(c) for c in cells])
+                if value > best:
+                    index, best = i, value
+    number, header_cells = sheet.rows[index]
+    data = sheet.rows[index + 1 :]
+    if not data:
+        raise ReadError(
+            _("The file has a header row but no data rows; there is nothing to import."), code="no_rows"
+        )
+    if len(data) > max_rows():
+        raise ReadError(
+            _("The file has more than %(max)d rows. Split it into smaller files.") % {"max": max_rows()},
+            code="too_many_rows",
+        )
+    width = max(len(header_cells), *(len(cells) for _n, cells in data))
+    headers: list[str] = []
+    seen: Counter = Counter()
+    for i in range(width):
+        text = as_text(header_cells[i]) if i < len(header_cells) else ""
+        text = " ".join(text.split())
+        if not text:
+            text = _("Column %(letter)s") % {"letter": column_letter(i)}
+        seen[text] += 1
+        if seen[text] > 1:
+            text = f"{text} ({seen[text]})"
+        headers.append(text)
+    rows = [Row(n, list(cells) + [""] * (width - len(cells))) for n, cells in data]
+    return Table(headers=headers, rows=rows, header_row=number, sheet=sheet)
