@@ -21,8 +21,12 @@ MASK = "******"
 def snapshot(obj) -> dict:
     data = {}
     for field in obj._meta.concrete_fields:
-        if getattr(field, "changelog_exclude", False) or getattr(field, "auto_now", False):
-            continue  # auto_now timestamps change on every save; the change row has the time
+        if (
+            getattr(field, "changelog_exclude", False)
+            or getattr(field, "auto_now", False)
+            or getattr(field, "auto_now_add", False)
+        ):
+            continue  # automatic timestamps: the change row has the time
         value = getattr(obj, field.attname)
         if getattr(field, "sensitive", False):
             data[field.name] = MASK if value else ""

@@ -154,13 +154,17 @@ class ObjectDetailView(LoginRequiredMixin, View):
         context = {
             "object": obj,
             "can_change": can(request.user, CHANGE, obj),
-            "changes": changes_for(request.user, obj)[:20],
+            "changes": changes_for(request.user, *self.changelog_objects(obj))[:20],
             **self.extra_context(obj),
         }
         return render(request, self.template_name, context)
 
     def extra_context(self, obj) -> dict:
         return {}
+
+    def changelog_objects(self, obj) -> list:
+        """Objects whose history shows on this page (e.g. a profile and the record it extends)."""
+        return [obj]
 
 
 class ObjectEditView(LoginRequiredMixin, View):
@@ -214,9 +218,14 @@ def apply_validation_error(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def changes_for(user, obj):
-    content_type = ContentType.objects.get_for_model(obj, for_concrete_model=True)
-    return ObjectChange.objects.restrict(user, VIEW).filter(content_type=content_type, object_id=str(obj.pk))
+def changes_for(user, *objects):
+    from django.db.models import Q
+
+    match = Q(pk__in=[])
+    for obj in objects:
+        content_type = ContentType.objects.get_for_model(obj, for_concrete_model=True)
+        match |= Q(content_type=content_type, object_id=str(obj.pk))
+    return ObjectChange.objects.restrict(user, VIEW).filter(match)
 
 
 class ObjectCreateView(LoginRequiredMixin, View):

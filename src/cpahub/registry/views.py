@@ -39,6 +39,9 @@ class FirmDetailView(ObjectDetailView):
     def get_queryset(self):
         return Firm.objects.select_related("organisation", "organisation__parent")
 
+    def changelog_objects(self, firm):
+        return [firm, firm.organisation]
+
     def extra_context(self, firm):
         user = self.request.user
         return {

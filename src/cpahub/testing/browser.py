@@ -24,14 +24,14 @@ SCREENSHOTS = Path(
     os.environ.get("CPAHUB_SCREENSHOTS", os.path.join(tempfile.gettempdir(), "cpahub-screenshots"))
 )
 
-# Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests make for
-# set-up are still synchronous, so Django's async guard must stand aside.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests make for
+    # set-up are still synchronous, so Django's async guard must stand aside (browser tests only).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/setup --with-browser")
@@ -77,3 +77,21 @@ def login(page, live_server, username: str, password: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+
+
+def login_as(page, live_server, user) -> None:
+    """Start the page's browser session already logged in (and two-factor verified) as `user`.
+
+    For journeys whose subject is not the login itself; the login journeys type into the form.
+    """
+    from django.conf import settings
+    from django.test import Client
+
+    from cpahub.testing.factories import login_verified
+
+    client = Client()
+    login_verified(client, user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )

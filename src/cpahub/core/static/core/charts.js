@@ -25,7 +25,14 @@
         type: "bar",
         data: item.values.slice().reverse(),
         itemStyle: { color: PALETTE[index % PALETTE.length] },
-        label: { show: true, position: "right", fontSize: 11 },
+        label: {
+          show: true,
+          position: "right",
+          fontSize: 11,
+          formatter: function (params) {
+            return params.value ? String(params.value) : ""; // no clutter of zeros
+          },
+        },
         barMaxWidth: 18,
       };
     });
