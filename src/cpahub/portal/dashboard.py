@@ -114,7 +114,8 @@ def overview(user, scope: Scope) -> Overview | None:
         cpas_by_status=cpas_by_status,
         cpas_total=sum(n for _label, n in cpas_by_status),
         firms_by_city=[
-            {"code": code, "name": str(label), "firms": active_by_city.get(code, 0)} for code, label in shown_cities
+            {"code": code, "name": str(label), "firms": active_by_city.get(code, 0)}
+            for code, label in shown_cities
         ],
         pending_applications=pending,
         recent_penalties=list(
@@ -139,9 +140,10 @@ def firm_cards(user, scope: Scope) -> list[FirmCard]:
     cpas = CPA.objects.restrict(user, VIEW).filter(firm_id__in=firm_ids)
     counts: dict[tuple[int, str], int] = {
         (firm_id, status): n
-        for firm_id, status, n in cpas.order_by().values("firm_id", "status").annotate(n=Count("pk")).values_list(
-            "firm_id", "status", "n"
-        )
+        for firm_id, status, n in cpas.order_by()
+        .values("firm_id", "status")
+        .annotate(n=Count("pk"))
+        .values_list("firm_id", "status", "n")
     }
     partners: dict[int, list[CPA]] = {}
     for cpa in cpas.filter(is_partner=True, status=CPAStatus.PRACTISING).order_by("name"):

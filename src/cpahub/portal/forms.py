@@ -3,11 +3,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cpahub.accounts.choices import City, OrgStatus
-from cpahub.core.permissions import VIEW
 from cpahub.core.forms import BootstrapFormMixin, DateInput
+from cpahub.core.permissions import VIEW
 from cpahub.core.validators import clean_credit_code, validate_credit_code
-from cpahub.registry.choices import Authority, LegalForm, PenaltyKind
 from cpahub.portal.public import PUBLIC
+from cpahub.registry.choices import Authority, LegalForm, PenaltyKind
 from cpahub.registry.models import Firm
 
 KIND_FIRM = "firm"
@@ -33,7 +33,11 @@ class SearchForm(BootstrapFormMixin, forms.Form):
         kwargs.setdefault("initial", {"kind": KIND_FIRM})
         super().__init__(data, *args, **kwargs)
         self.fields["q"].widget.attrs.update(
-            {"type": "search", "placeholder": _("Firm name, credit code, licence number, CPA name or certificate number"), "autocomplete": "off"}
+            {
+                "type": "search",
+                "placeholder": _("Name, credit code, licence or certificate number"),
+                "autocomplete": "off",
+            }
         )
         self.fields["kind"].widget.attrs["class"] = "btn-check"
 
@@ -52,7 +56,9 @@ class PenaltyFilterForm(BootstrapFormMixin, forms.Form):
     authority = forms.ChoiceField(
         label=_("Authority"), choices=[("", _("All authorities")), *Authority.choices], required=False
     )
-    kind = forms.ChoiceField(label=_("Type"), choices=[("", _("All types")), *PenaltyKind.choices], required=False)
+    kind = forms.ChoiceField(
+        label=_("Type"), choices=[("", _("All types")), *PenaltyKind.choices], required=False
+    )
 
     def __init__(self, *args, years=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,8 +82,8 @@ class ApplyForm(BootstrapFormMixin, forms.Form):
         help_text=_("18 characters, as on the business licence."),
     )
     licence_no = forms.CharField(label=_("Practice licence number"), max_length=30)
-    legal_form = forms.ChoiceField(label=_("Legal form"), choices=LegalForm.choices)
-    city = forms.ChoiceField(label=_("City"), choices=City.choices)
+    legal_form = forms.ChoiceField(label=_("Legal form"), choices=[("", "---------"), *LegalForm.choices])
+    city = forms.ChoiceField(label=_("City"), choices=[("", "---------"), *City.choices])
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     founded = forms.DateField(label=_("Founding date"), required=False, widget=DateInput)
     head_office_credit_code = forms.CharField(

@@ -30,7 +30,6 @@ from cpahub.registry.models import FirmApplication
 SEARCH_PAGE_SIZE = 20
 SEARCH_PAGE_SIZES = (10, 20, 50)
 LIST_PAGE_SIZE = 20
-APPLY_LIMIT = getattr(settings, "CPAHUB_APPLY_LIMIT_PER_HOUR", 5)
 APPLY_WINDOW_SECONDS = 3600
 _APPLY_SALT = "cpahub.portal.apply"
 
@@ -164,6 +163,10 @@ def _apply_key(request) -> str:
     return f"portal:apply:{client_address(request) or 'unknown'}"
 
 
+def apply_limit() -> int:
+    return settings.CPAHUB_APPLY_LIMIT_PER_HOUR
+
+
 def applications_from(request) -> int:
     return cache.get(_apply_key(request), 0)
 
@@ -179,8 +182,8 @@ def _count_application(request) -> None:
 
 @require_http_methods(["GET", "POST"])
 def apply(request):
-    if request.method == "POST" and applications_from(request) >= APPLY_LIMIT:
-        return render(request, "portal/apply_throttled.html", {"limit": APPLY_LIMIT}, status=429)
+    if request.method == "POST" and applications_from(request) >= apply_limit():
+        return render(request, "portal/apply_throttled.html", {"limit": apply_limit()}, status=429)
     form = ApplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -118,7 +118,9 @@ def province(db):
         ),
     }
     p.orgs = {
-        "province": f.OrganisationFactory(kind=OrgKind.PROVINCIAL_ASSOCIATION, credit_code=None, name="省注协"),
+        "province": f.OrganisationFactory(
+            kind=OrgKind.PROVINCIAL_ASSOCIATION, credit_code=None, name="省注协"
+        ),
         "city_nc": f.OrganisationFactory(
             kind=OrgKind.CITY_ASSOCIATION, credit_code=None, city=NANCHANG, name="南昌市注协"
         ),
