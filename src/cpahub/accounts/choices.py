@@ -98,6 +98,7 @@ class SecurityEventType(models.TextChoices):
     SSO_LOGIN = "sso_login", _("Single sign-on login")
     SSO_REFUSED = "sso_refused", _("Single sign-on refused")
     SSO_LINKED = "sso_linked", _("Single sign-on account linked")
+    SSO_UNLINKED = "sso_unlinked", _("Single sign-on account unlinked")
     EXPORT = "export", _("Data export")
     LOG_PRUNED = "log_pruned", _("Security log pruned")
     LOG_EXPORTED = "log_exported", _("Security log exported")

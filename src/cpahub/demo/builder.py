@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 import json
 import random
 import time
-from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
@@ -62,6 +62,12 @@ def _days(n: int) -> datetime.timedelta:
     return datetime.timedelta(days=n)
 
 
+def _later(rng: random.Random, date: datetime.date, gap: int) -> datetime.date:
+    """A day at least `gap` days after `date` where possible, never after AS_OF."""
+    last = AS_OF - _days(1)
+    return _day(rng, min(date + _days(gap), last), last)
+
+
 def apportion(total: int, shares: list[float], minimum: int = 0) -> list[int]:
     """Split `total` by `shares` (largest remainder), each part at least `minimum` when possible."""
     weight = sum(shares)
@@ -71,12 +77,11 @@ def apportion(total: int, shares: list[float], minimum: int = 0) -> list[int]:
     for i in order[: total - sum(parts)]:
         parts[i] += 1
     if minimum and total >= minimum * len(shares):
-        for i, part in enumerate(parts):
+        for i in range(len(parts)):
             while parts[i] < minimum:
                 donor = max(range(len(parts)), key=lambda j: (parts[j], -j))
                 parts[donor] -= 1
                 parts[i] += 1
-            del part
     return parts
 
 
@@ -107,8 +112,15 @@ class Summary:
 
 
 class DemoBuilder:
-    def __init__(self, *, seed: int = 2024, firms: int = 300, cpas: int = 3000, entities: int | None = None,
-                 log=None):  # fmt: skip
+    def __init__(
+        self,
+        *,
+        seed: int = 2024,
+        firms: int = 300,
+        cpas: int = 3000,
+        entities: int | None = None,
+        log=None,
+    ):
         if firms < 2:
             raise DemoError("the demo needs at least 2 firms")
         self.seed = seed
@@ -125,12 +137,12 @@ class DemoBuilder:
         self.logged: list = []  # objects that get an ObjectChange 'create' row
 
     def _rng(self, part: str) -> random.Random:
-        return random.Random(f"cpahub-demo:{self.seed}:{part}")
+        return random.Random(f"cpahub-demo:{self.seed}:{part}")  # noqa: S311 - reproducible by design
 
     def _step(self, label: str, started: float) -> float:
         now = time.perf_counter()
         self.steps.append((label, now - started))
-        self.log(f"  {label:<28} {now - started:6.2f} s")
+        self.log(f"  {label:<32} {now - started:6.2f} s")
         return now
 
     # --- entry point ----------------------------------------------------------------------------
@@ -257,7 +269,7 @@ class DemoBuilder:
             plan.org.status = OrgStatus.ACTIVE
 
         # ~10% of head offices have 1-3 branches in other cities; a few others are closed or suspended.
-        with_branches = set(id(p) for p in rng.sample(by_size[: max(3, n // 3)], max(1, round(n * 0.10))))
+        with_branches = {id(p) for p in rng.sample(by_size[: max(3, n // 3)], max(1, round(n * 0.10)))}
         branches: list[FirmPlan] = []
         others = [p for p in heads if id(p) not in with_branches]
         for plan in rng.sample(others, max(1, round(n * 0.03))):
@@ -285,13 +297,17 @@ class DemoBuilder:
                     status=OrgStatus.ACTIVE,
                 )
                 branches.append(
-                    FirmPlan(firm=firm, org=org, city=city, weight=min(rng.paretovariate(2.0), 3.0), head=head)
+                    FirmPlan(
+                        firm=firm, org=org, city=city, weight=min(rng.paretovariate(2.0), 3.0), head=head
+                    )
                 )
 
         # Numbers: licences are issued per city in order of founding; credit codes by district.
         all_firms = heads + branches
         for city in data.CITIES:
-            local = sorted((p for p in all_firms if p.city.code == city.code), key=lambda p: (p.founded, p.org.name))
+            local = sorted(
+                (p for p in all_firms if p.city.code == city.code), key=lambda p: (p.founded, p.org.name)
+            )
             for seq, plan in enumerate(local, start=1):
                 plan.firm.licence_no = f"{city.code[:4]}{seq:04d}"
         for number, plan in enumerate(all_firms, start=1):
@@ -400,7 +416,7 @@ class DemoBuilder:
         # Partners: 2-5 per head office, 1 per branch, the longest qualified more often.
         for plan in open_firms:
             people = sorted(plan.practising, key=lambda c: (c.qualified_on, c.certificate_no))
-            k = 1 if plan.head else min(rng.randint(2, 5), len(people))
+            k = 1 if plan.head else min(rng.randint(2, 5), len(people) - 1)
             pool = people[: max(k, len(people) // 2)]
             partners = sorted(rng.sample(pool, k), key=lambda c: c.qualified_on)
             for cpa in partners:
@@ -425,7 +441,7 @@ class DemoBuilder:
             # Registered as a non-practising member; some are cancelled later.
             event(registered, CPAEventKind.REGISTERED, to_status=CPAStatus.NON_PRACTISING)
             if status == CPAStatus.CANCELLED:
-                when = _day(rng, registered + _days(180), AS_OF - _days(1))
+                when = _later(rng, registered, 180)
                 event(
                     when,
                     CPAEventKind.STATUS,
@@ -440,7 +456,11 @@ class DemoBuilder:
         path: list[tuple[datetime.date, FirmPlan]] = []
         if final is not None:
             lo = max(registered, final.founded + _days(30))
-            joined = _day(rng, lo, AS_OF - _days(1)) if moves else max(registered, final.founded + _days(rng.randint(0, 180)))
+            joined = (
+                _day(rng, lo, AS_OF - _days(1))
+                if moves
+                else max(registered, final.founded + _days(rng.randint(0, 180)))
+            )
             path.append((min(joined, AS_OF - _days(1)), final))
         else:
             last = self._firm_before(rng, end, exclude=None)
@@ -460,7 +480,7 @@ class DemoBuilder:
             path.insert(0, (_day(rng, start, earlier_end), earlier))
         first_date, first_firm = path[0]
         event(first_date, CPAEventKind.REGISTERED, to_firm=first_firm.firm, to_status=CPAStatus.PRACTISING)
-        for (_prev_date, prev), (date, firm) in zip(path, path[1:], strict=False):
+        for (_prev_date, prev), (date, firm) in itertools.pairwise(path):
             if rng.random() < 0.15 and (date - _prev_date).days > 200:
                 gap = _day(rng, _prev_date + _days(60), date - _days(30))
                 event(gap, CPAEventKind.LEFT, from_firm=prev.firm)
@@ -470,7 +490,7 @@ class DemoBuilder:
         if status == CPAStatus.PRACTISING:
             return events
         last_date, last_firm = path[-1]
-        when = _day(rng, last_date + _days(90), AS_OF - _days(1))
+        when = _later(rng, last_date, 90)
         if status == CPAStatus.NON_PRACTISING:
             event(when, CPAEventKind.LEFT, from_firm=last_firm.firm)
             event(
@@ -517,7 +537,10 @@ class DemoBuilder:
 
     def _pick_firms(self) -> tuple[FirmPlan, FirmPlan]:
         def size(plan):
-            return (len(plan.practising) + sum(len(b.practising) for b in self.branches if b.head is plan), plan.org.name)
+            return (
+                len(plan.practising) + sum(len(b.practising) for b in self.branches if b.head is plan),
+                plan.org.name,
+            )
 
         open_heads = [p for p in self.heads if p.org.status == OrgStatus.ACTIVE]
         nanchang = [p for p in open_heads if p.city.code == "360100"] or open_heads
@@ -564,10 +587,8 @@ class DemoBuilder:
             password = demo_password(self.seed, login.username)
             validate_password(password, user)
             users.append((user, password, login, cpa))
-        with ThreadPoolExecutor(max_workers=2) as pool:  # PBKDF2 releases the GIL
-            hashes = list(pool.map(make_password, [p for _u, p, _l, _c in users]))
-        for (user, _p, _l, _c), encoded in zip(users, hashes, strict=True):
-            user.password = encoded
+        for user, password, _l, _c in users:
+            user.password = make_password(password)  # PBKDF2: most of this step's time
         User.objects.bulk_create([u for u, _p, _l, _c in users])
         self.users = users
         self.login_orgs = orgs
@@ -591,10 +612,6 @@ class DemoBuilder:
     def plan_and_write_penalties(self) -> None:
         rng = self._rng("penalties")
         numbers: Counter = Counter()
-        cpas_at = defaultdict(list)
-        for cpa in self.cpas:
-            if cpa.status == CPAStatus.PRACTISING:
-                cpas_at[id(cpa.firm)].append(cpa)
         practising = [c for c in self.cpas if c.status == CPAStatus.PRACTISING]
         closed = [p for p in self.heads if p.org.status == OrgStatus.CLOSED]
         suspended = [p for p in self.heads if p.org.status == OrgStatus.SUSPENDED]
@@ -626,7 +643,12 @@ class DemoBuilder:
                     kind = rng.choice((PenaltyKind.OTHER, PenaltyKind.WARNING))
                 else:
                     kind = rng.choices(
-                        [PenaltyKind.WARNING, PenaltyKind.FINE, PenaltyKind.CONFISCATION, PenaltyKind.SUSPENSION],
+                        [
+                            PenaltyKind.WARNING,
+                            PenaltyKind.FINE,
+                            PenaltyKind.CONFISCATION,
+                            PenaltyKind.SUSPENSION,
+                        ],
                         [50, 25, 10, 15],
                     )[0]
                 decided = _day(rng, datetime.date(2019, 1, 1), datetime.date(2025, 11, 30))
@@ -653,14 +675,19 @@ class DemoBuilder:
                 kind=kind,
                 document_no=document_no,
                 text=self._penalty_text(rng, firm, cpa, kind, decided),
-                published=plan is not None and kind in (PenaltyKind.SUSPENSION, PenaltyKind.REVOCATION)
-                or rng.random() < 0.8,
+                published=self._published(rng, plan, kind),
             )
             penalties.append(penalty)
         penalties.sort(key=lambda p: (p.decided_on, p.document_no))
         Penalty.objects.bulk_create(penalties)
         self.penalties = penalties
         self.logged += penalties
+
+    @staticmethod
+    def _published(rng, plan, kind) -> bool:
+        if plan is not None and kind in (PenaltyKind.SUSPENSION, PenaltyKind.REVOCATION):
+            return True  # decisions that change a firm's status are always public
+        return rng.random() < 0.8
 
     def _penalty_text(self, rng, firm: Firm, cpa: CPA | None, kind: str, decided: datetime.date) -> str:
         entity = rng.choice(self.entities).name
@@ -773,23 +800,38 @@ def province_exists() -> bool:
     return Organisation.objects.filter(kind=OrgKind.PROVINCIAL_ASSOCIATION).exists()
 
 
+def _sorted(rows) -> list:
+    """Rows in a stable order that never compares None with a value."""
+    rows = [list(r) for r in rows]
+    return sorted(rows, key=lambda r: json.dumps(r, ensure_ascii=False, default=str))
+
+
 def fingerprint() -> str:
     """SHA-256 over the registry's natural keys and contents (not primary keys): equal data, equal digest."""
     orgs = {
         pk: row
         for pk, *row in Organisation.objects.values_list(
-            "pk", "kind", "name", "short_name", "credit_code", "city", "address", "phone", "status", "parent__name"
+            "pk",
+            "kind",
+            "name",
+            "short_name",
+            "credit_code",
+            "city",
+            "address",
+            "phone",
+            "status",
+            "parent__name",
         )
     }
     licence = dict(Firm.objects.values_list("pk", "licence_no"))
     certificate = dict(CPA.objects.values_list("pk", "certificate_no"))
-    firms = sorted(
+    firms = (
         [orgs[pk][1], *rest]
         for pk, *rest in Firm.objects.values_list(
             "pk", "licence_no", "firm_no", "legal_form", "founded", "securities_qualified", "chief_partner"
         )
     )
-    cpas = sorted(
+    cpas = (
         (
             c.certificate_no,
             c.name,
@@ -805,32 +847,40 @@ def fingerprint() -> str:
         )
         for c in CPA.objects.select_related("user")
     )
-    events = sorted(
+    events = (
         (certificate[cpa], date, kind, licence.get(f), licence.get(t), fs, ts, note)
         for cpa, date, kind, f, t, fs, ts, note in CPAEvent.objects.values_list(
             "cpa_id", "date", "kind", "from_firm_id", "to_firm_id", "from_status", "to_status", "note"
         )
     )
-    penalties = sorted(
-        (doc, kind_, licence.get(f), certificate.get(c), auth, date, kind, text, pub)
-        for doc, kind_, f, c, auth, date, kind, text, pub in Penalty.objects.values_list(
-            "document_no", "subject_kind", "firm_id", "cpa_id", "authority", "decided_on", "kind", "text", "published"
+    penalties = (
+        (doc, subject, licence.get(f), certificate.get(c), authority, date, kind, text, published)
+        for doc, subject, f, c, authority, date, kind, text, published in Penalty.objects.values_list(
+            "document_no",
+            "subject_kind",
+            "firm_id",
+            "cpa_id",
+            "authority",
+            "decided_on",
+            "kind",
+            "text",
+            "published",
         )
     )
-    cases = sorted(
-        IndustryCase.objects.values_list("title", "category", "summary", "body", "published", "published_on", "penalty__document_no")
+    cases = IndustryCase.objects.values_list(
+        "title", "category", "summary", "body", "published", "published_on", "penalty__document_no"
     )
-    memberships = sorted(
-        Membership.objects.values_list("user__username", "user__display_name", "organisation__name", "role")
+    memberships = Membership.objects.values_list(
+        "user__username", "user__display_name", "organisation__name", "role", "active"
     )
     payload = {
-        "organisations": sorted(orgs.values(), key=lambda r: [str(x) for x in r]),
-        "firms": firms,
-        "cpas": cpas,
-        "events": events,
-        "penalties": penalties,
-        "cases": cases,
-        "memberships": memberships,
+        "organisations": _sorted(orgs.values()),
+        "firms": _sorted(firms),
+        "cpas": _sorted(cpas),
+        "events": _sorted(events),
+        "penalties": _sorted(penalties),
+        "cases": _sorted(cases),
+        "memberships": _sorted(memberships),
     }
     text = json.dumps(payload, ensure_ascii=False, default=str, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

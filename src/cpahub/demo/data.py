@@ -25,7 +25,18 @@ class CityInfo:
     industries: tuple[str, ...]  # local industries, favoured for audited entities
 
 
-_GENERIC_ROADS = ("人民路", "解放路", "中山路", "建设路", "胜利路", "文化路", "八一大道", "滨江路", "新华路", "站前路")
+_GENERIC_ROADS = (
+    "人民路",
+    "解放路",
+    "中山路",
+    "建设路",
+    "胜利路",
+    "文化路",
+    "八一大道",
+    "滨江路",
+    "新华路",
+    "站前路",
+)
 
 
 def _codes(prefix: str, *suffixes: int) -> tuple[str, ...]:
@@ -69,7 +80,17 @@ CITIES: tuple[CityInfo, ...] = (
             "会展路",
         ),
         (*_codes("3601", 2, 3, 4, 5, 11, 12, 13, 20, 21, 22, 23, 24), "362530", "362231"),
-        ("城市建设投资", "建设工程", "房地产开发", "电子科技", "生物医药", "汽车零部件", "航空科技", "商贸", "食品"),
+        (
+            "城市建设投资",
+            "建设工程",
+            "房地产开发",
+            "电子科技",
+            "生物医药",
+            "汽车零部件",
+            "航空科技",
+            "商贸",
+            "食品",
+        ),
     ),
     CityInfo(
         "360200",
@@ -395,15 +416,21 @@ SURNAMES: tuple[tuple[str, float], ...] = (
     ("司马", 0.05),
 )
 
-GIVEN_MALE = tuple("伟强磊军勇斌杰涛明华平刚辉鹏峰超亮波林建国文志海东俊宇浩晨凯毅锋健翔龙飞新成荣春庆德昌民金晖旭阳")
+GIVEN_MALE = tuple(
+    "伟强磊军勇斌杰涛明华平刚辉鹏峰超亮波林建国文志海东俊宇浩晨凯毅锋健翔龙飞新成荣春庆德昌民金晖旭阳"
+)
 GIVEN_FEMALE = tuple("芳娟敏静丽燕霞玲萍红艳琴梅婷洁慧莉雪颖倩佳琳丹蓉英秀兰娜晶璐瑶欣悦雯薇怡")
 GIVEN_NEUTRAL = tuple("晓小文春秋海云新建玉志立永思雨子嘉宁欣安")
 
 # Trade names (字号) of accounting firms: first and second characters.
-FIRM_TRADE_FIRST = tuple("中华恒正诚天鑫永汇德金宏嘉瑞博远昌洪豫章明国泰安和联众兴融通智睿君同致大新元广赣江庐井翔茂盛亚东")
+FIRM_TRADE_FIRST = tuple(
+    "中华恒正诚天鑫永汇德金宏嘉瑞博远昌洪豫章明国泰安和联众兴融通智睿君同致大新元广赣江庐井翔茂盛亚东"
+)
 FIRM_TRADE_SECOND = tuple("审信正诚达和泰华明元通汇衡鉴平实安远立成睿勤合道鼎益源晟昊澄瑞")
 
-ENTITY_TRADE = tuple("洪赣昌豫章鄱庐井瓷鑫恒华富鸿润康泰新盛联达通绿博金宏天浩凯佳福顺宇隆丰茂源晶辰创科汇亿诚")
+ENTITY_TRADE = tuple(
+    "洪赣昌豫章鄱庐井瓷鑫恒华富鸿润康泰新盛联达通绿博金宏天浩凯佳福顺宇隆丰茂源晶辰创科汇亿诚"
+)
 ENTITY_INDUSTRIES = (
     "电子科技",
     "建设工程",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import random
-from functools import lru_cache
+from functools import cache
 
 from stdnum.cn import ric, uscc
 
@@ -49,14 +49,14 @@ class CreditCodes:
                 return code
 
 
-@lru_cache(maxsize=None)
+@cache
 def region_valid_in(code: str, year: int) -> bool:
     """Whether stdnum accepts `code` as the region of an ID number of someone born in `year`."""
     sample = f"{code}{year}0101001"
     return ric.is_valid(sample + ric.calc_check_digit(sample + "0"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def id_regions(city: str, year: int) -> tuple[str, ...]:
     """Region codes of `city` that were in use in `year`."""
     regions = tuple(c for c in CITY_BY_CODE[city].id_codes if region_valid_in(c, year))

@@ -41,7 +41,7 @@ _WORDS = ("Ganjiang", "Lushan", "Poyang", "Tengwang", "Jinggang", "Sanqing", "Lo
 
 def demo_password(seed: int, username: str) -> str:
     """A deterministic password with upper, lower, digits and a symbol (demo use only)."""
-    rng = random.Random(f"cpahub-demo:{seed}:{username}")
+    rng = random.Random(f"cpahub-demo:{seed}:{username}")  # noqa: S311 - printed demo passwords
     return f"{rng.choice(_WORDS)}-{rng.randrange(1000, 10000)}{rng.choice('!#%*+')}"
 
 

@@ -17,6 +17,9 @@ FIRM_SUFFIX = {
 }
 
 
+_INDUSTRY_SHORT = {"房地产开发": "地产", "城市建设投资": "城投", "交通投资": "交投", "物联网科技": "物联"}
+
+
 def person_name(rng: random.Random, gender: str, birth_year: int = 1985) -> str:
     surname = rng.choices(_SURNAMES, _SURNAME_WEIGHTS)[0]
     pool = data.GIVEN_MALE if gender == "M" else data.GIVEN_FEMALE
@@ -80,7 +83,7 @@ class UniqueNames:
                 rng.choice(city.industries) if rng.random() < 0.45 else rng.choice(data.ENTITY_INDUSTRIES)
             )
             form = rng.choices(forms, weights)[0]
-            holder["short"] = trade + industry[:2]
+            holder["short"] = trade + _INDUSTRY_SHORT.get(industry, industry[:2])
             return prefix + trade + industry + form
 
         name = self._take(make)
@@ -110,5 +113,7 @@ def landline(rng: random.Random, city: data.CityInfo) -> str:
 
 
 def mobile(rng: random.Random) -> str:
-    prefix = rng.choice(("139", "138", "137", "135", "150", "151", "158", "159", "182", "187", "188", "133", "189"))
+    prefix = rng.choice(
+        ("139", "138", "137", "135", "150", "151", "158", "159", "182", "187", "188", "133", "189")
+    )
     return f"{prefix}{rng.randrange(10**8):08d}"

@@ -13,7 +13,9 @@ SSO_BACKEND = "cpahub.sso.backends.SSOBackend"
 
 
 class SSOBackend:
-    def authenticate(self, request, *, sso_provider: str | None = None, sso_claims: Claims | None = None, **kwargs):
+    def authenticate(
+        self, request, *, sso_provider: str | None = None, sso_claims: Claims | None = None, **kwargs
+    ):
         if not sso_provider or not isinstance(sso_claims, Claims):
             return None
         from cpahub.sso.services import find_identity

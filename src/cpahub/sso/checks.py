@@ -31,7 +31,11 @@ def check_sso_settings(app_configs=None, **kwargs):
                     id="cpahub_sso.E002",
                 )
             )
-        if settings.PRODUCTION and settings.OIDC_OP_ISSUER and not settings.OIDC_OP_ISSUER.startswith("https://"):
+        if (
+            settings.PRODUCTION
+            and settings.OIDC_OP_ISSUER
+            and not settings.OIDC_OP_ISSUER.startswith("https://")
+        ):
             problems.append(Warning("CPAHUB_OIDC_ISSUER is not an https URL", id="cpahub_sso.W001"))
     gateway = settings.CPAHUB_GATEWAY_SSO
     if gateway.get("enabled"):

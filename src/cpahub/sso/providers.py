@@ -11,6 +11,7 @@ and a changed environment take effect without a restart of anything but the proc
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -112,10 +113,14 @@ class Provider:
         self.timeout = timeout
 
     def redirect_uri(self, request) -> str:
-        """Where the provider sends the person back: register exactly this URL with the provider."""
+        """Where the provider sends the person back: register exactly this URL with the provider.
+
+        Built from CPAHUB_SITE_URL, not from the request, so that it is the same behind any proxy.
+        """
         from django.urls import reverse
 
-        return request.build_absolute_uri(reverse("sso:callback", kwargs={"provider": self.name}))
+        site = urlsplit(settings.SITE_URL)
+        return f"{site.scheme}://{site.netloc}" + reverse("sso:callback", kwargs={"provider": self.name})
 
     def authorization_url(self, request, state: str, nonce: str, pkce: PKCE) -> str:
         """The provider's page that asks the person to sign on, then redirects to `redirect_uri`."""
@@ -352,10 +357,8 @@ class OIDCProvider(Provider):
         )
         if response.status_code != 200:
             error = ""
-            try:
+            with contextlib.suppress(ValueError, AttributeError):
                 error = str(response.json().get("error", ""))[:100]
-            except ValueError:
-                pass
             raise SSOError("provider_error", f"token endpoint answered HTTP {response.status_code} {error}")
         return self._json(response, "token response")
 
@@ -479,7 +482,9 @@ class GatewayProvider(Provider):
         )
 
     def _sign(self, payload: bytes | str) -> dict[str, str]:
-        return signing.sign(app_id=self.app_id, secret=self.app_secret, algorithm=self.sign_algo, payload=payload)
+        return signing.sign(
+            app_id=self.app_id, secret=self.app_secret, algorithm=self.sign_algo, payload=payload
+        )
 
     def authorization_url(self, request, state, nonce, pkce) -> str:
         # These gateways know neither nonce nor PKCE; the state still binds the reply to the session.

@@ -55,7 +55,9 @@ def link_identity(*, user, provider: str, claims: Claims, request=None) -> SSOId
             if not user.is_active:
                 raise LinkRefused("deactivated")
             existing = (
-                SSOIdentity.objects.select_for_update().filter(provider=provider, subject=claims.subject).first()
+                SSOIdentity.objects.select_for_update()
+                .filter(provider=provider, subject=claims.subject)
+                .first()
             )
             if existing is not None and existing.user_id != user.pk:
                 raise LinkRefused("linked_to_another_user")
@@ -121,4 +123,11 @@ def unlink_identity(*, actor, identity: SSOIdentity) -> None:
     with transaction.atomic():
         if not can(actor, DELETE, identity):
             raise PermissionDenied
+        log_event(
+            SecurityEventType.SSO_UNLINKED,
+            user=actor,
+            provider=identity.provider,
+            subject=identity.subject,
+            account=identity.user.get_username(),
+        )
         identity.delete()

@@ -77,7 +77,9 @@ def _safe_next(request, url: str | None) -> str:
 
 
 def _refused(request, provider: str, reason: str, *, subject="", user=None, detail="", status=403):
-    services.refuse(provider=provider, reason=reason, request=request, subject=subject, user=user, detail=detail)
+    services.refuse(
+        provider=provider, reason=reason, request=request, subject=subject, user=user, detail=detail
+    )
     context = {
         "reason": reason,
         "message": REASONS.get(reason, REASONS["provider_error"]),

@@ -22,8 +22,9 @@ import cpahub
 from cpahub.sso.tests.oidc_provider.serve import PEOPLE
 
 CLIENT_ID = "cpahub-test-client"
-CLIENT_SECRET = "cpahub-test-secret-0123456789abcdef"  # noqa: S105 - test provider only
-REDIRECT_URI = "http://testserver/sso/callback/oidc/"
+CLIENT_SECRET = "cpahub-test-secret-0123456789abcdef"
+# The test client's host, and live_server's (any port, see the provider's ALLOW_LOCALHOST_LOOPBACK).
+REDIRECT_URIS = "http://testserver/sso/callback/oidc/ http://localhost/sso/callback/oidc/"
 START_TIMEOUT = 60
 
 
@@ -46,15 +47,16 @@ def oidc_provider():
         CPAHUB_TEST_OP_DIR=str(workdir),
         CPAHUB_TEST_OP_CLIENT_ID=CLIENT_ID,
         CPAHUB_TEST_OP_CLIENT_SECRET=CLIENT_SECRET,
-        CPAHUB_TEST_OP_REDIRECT_URIS=REDIRECT_URI,
+        CPAHUB_TEST_OP_REDIRECT_URIS=REDIRECT_URIS,
         PYTHONPATH=os.pathsep.join(
             filter(None, [str(Path(cpahub.__file__).resolve().parent.parent), env.get("PYTHONPATH")])
         ),
     )
     stderr = (workdir / "stderr.txt").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+    process = subprocess.Popen(
         [sys.executable, "-m", "cpahub.sso.tests.oidc_provider.serve"],
         env=env,
+        stdin=subprocess.PIPE,  # the provider exits when this closes
         stdout=subprocess.PIPE,
         stderr=stderr,
     )
@@ -62,6 +64,7 @@ def oidc_provider():
         ready = _wait_ready(process, workdir)
         yield RunningProvider(issuer=ready["issuer"], subjects=ready["subjects"])
     finally:
+        process.stdin.close()
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -83,7 +86,9 @@ def _wait_ready(process, workdir: Path) -> dict:
             if line:
                 ready = json.loads(line)
                 # The port is bound before the line is printed; check the provider answers.
-                requests.get(ready["issuer"] + "/.well-known/openid-configuration", timeout=10).raise_for_status()
+                requests.get(
+                    ready["issuer"] + "/.well-known/openid-configuration", timeout=10
+                ).raise_for_status()
                 return ready
     errors = (workdir / "stderr.txt").read_text(errors="replace")[-3000:]
     raise RuntimeError(f"test OpenID provider did not start (exit {process.poll()}):\n{errors}")
@@ -92,6 +97,7 @@ def _wait_ready(process, workdir: Path) -> dict:
 @pytest.fixture
 def oidc(settings, oidc_provider):
     """cpahub configured as a relying party of the test provider (and the gateway switched off)."""
+    settings.SITE_URL = "http://testserver"
     settings.CPAHUB_OIDC_ENABLED = True
     settings.OIDC_OP_ISSUER = oidc_provider.issuer
     settings.OIDC_RP_CLIENT_ID = CLIENT_ID

@@ -37,6 +37,7 @@ def algorithm(request):
 def gateway(settings, algorithm):
     state = GatewayState(app_id=APP_ID, app_secret=APP_SECRET, algorithm=algorithm, person=dict(PERSON))
     with FakeGateway(state) as fake:
+        settings.SITE_URL = "http://testserver"
         settings.CPAHUB_OIDC_ENABLED = False
         settings.CPAHUB_GATEWAY_SSO = {
             "enabled": True,
@@ -173,7 +174,10 @@ def test_unsigned_replies_only_when_allowed(client, gateway, settings, required)
 
 def test_field_names_can_be_changed_by_setting(client, gateway, settings):
     gateway.state.person = {"userId": "GZT-77", "realName": "赵六"}
-    settings.CPAHUB_GATEWAY_SSO = {**settings.CPAHUB_GATEWAY_SSO, "fields": ["user_id=userId", "name=realName"]}
+    settings.CPAHUB_GATEWAY_SSO = {
+        **settings.CPAHUB_GATEWAY_SSO,
+        "fields": ["user_id=userId", "name=realName"],
+    }
 
     response = sign_on(client)
 

@@ -121,10 +121,17 @@ def test_first_sign_on_links_after_password_then_logs_in_directly(client, oidc):
     assert response["Location"] == "/home/"
     assert logged_in_user_id(client) == str(user.pk)
     identity = SSOIdentity.objects.get()
-    assert (identity.provider, identity.subject, identity.user_id) == ("oidc", oidc.subjects["alice"], user.pk)
+    assert (identity.provider, identity.subject, identity.user_id) == (
+        "oidc",
+        oidc.subjects["alice"],
+        user.pk,
+    )
     assert PENDING_KEY not in client.session
     [linked] = events(SecurityEventType.SSO_LINKED)
-    assert (linked.user_id, linked.detail) == (user.pk, {"provider": "oidc", "subject": oidc.subjects["alice"]})
+    assert (linked.user_id, linked.detail) == (
+        user.pk,
+        {"provider": "oidc", "subject": oidc.subjects["alice"]},
+    )
     assert User.objects.count() == users_before
 
     client.logout()

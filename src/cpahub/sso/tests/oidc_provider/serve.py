@@ -12,6 +12,7 @@ Prints one JSON line on stdout when ready: {"port": ..., "issuer": ..., "subject
 import json
 import os
 import sys
+import threading
 
 # People at the provider: username -> (password, family name, given name, e-mail).
 PEOPLE = {
@@ -32,7 +33,7 @@ def main() -> None:
     from django.core.wsgi import get_wsgi_application
     from oauth2_provider.models import Application
 
-    call_command("migrate", verbosity=0, interactive=False)
+    call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
     User = get_user_model()
     subjects = {}
     for username, (password, family, given, email) in PEOPLE.items():
@@ -61,10 +62,15 @@ def main() -> None:
     ready = {"port": port, "issuer": f"http://127.0.0.1:{port}/o", "subjects": subjects}
     sys.stdout.write(json.dumps(ready) + "\n")
     sys.stdout.flush()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
+    # Stop when the test session ends, even if it dies without terminating us: stdin then closes.
+    threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
+    server.serve_forever()
+
+
+def _exit_when_stdin_closes() -> None:
+    while sys.stdin.buffer.read(4096):
         pass
+    os._exit(0)
 
 
 if __name__ == "__main__":
