@@ -15,14 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cpahub.accounts.choices import City, OrgStatus
 from cpahub.core.permissions import VIEW
 from cpahub.registry.choices import Authority, CPAStatus, Gender, LegalForm, PenaltyKind, SubjectKind
 from cpahub.registry.models import CPA, PUBLIC_FIRM_STATUSES, Firm, IndustryCase, Penalty
+from cpahub.registry.queries import practising_cpa_count
 
 PUBLIC = AnonymousUser()  # public pages always use the public rule the models define
 
@@ -141,20 +141,9 @@ def records(rows, columns, keys) -> list[PublicRecord]:
 # --- firms -------------------------------------------------------------------------------------
 
 
-def _practising_count():
-    counts = (
-        CPA.objects.filter(firm=OuterRef("pk"), status=CPAStatus.PRACTISING)
-        .order_by()
-        .values("firm")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
-
-
 def public_firms() -> QuerySet:
     """Firms the public may see, as `.values()` rows of the public columns (one query)."""
-    queryset = Firm.objects.restrict(PUBLIC, VIEW).annotate(practising_cpas=_practising_count())
+    queryset = Firm.objects.restrict(PUBLIC, VIEW).annotate(practising_cpas=practising_cpa_count())
     return _values(queryset, FIRM_COLUMNS, FIRM_KEYS).order_by("name", "pk")
 
 
