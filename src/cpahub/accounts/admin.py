@@ -43,7 +43,14 @@ class UserAdmin(admin.ModelAdmin):
         "date_joined",
         "password_changed_at",
     ]
-    readonly_fields = ["username", "is_active", "deactivated_at", "last_login", "date_joined", "password_changed_at"]
+    readonly_fields = [
+        "username",
+        "is_active",
+        "deactivated_at",
+        "last_login",
+        "date_joined",
+        "password_changed_at",
+    ]
     inlines = [MembershipInline]
 
     def has_add_permission(self, request):
@@ -80,4 +87,3 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-

@@ -17,7 +17,10 @@ class AccountsConfig(AppConfig):
                 (
                     MenuItem(_("Staff"), "accounts:staff", roles=(Role.FIRM_ADMIN,), icon="people"),
                     MenuItem(
-                        _("Security log"), "accounts:security_log", roles=(Role.AUDIT_ADMIN,), icon="journal-lock"
+                        _("Security log"),
+                        "accounts:security_log",
+                        roles=(Role.AUDIT_ADMIN,),
+                        icon="journal-lock",
                     ),
                 ),
             )

@@ -14,7 +14,9 @@ class SecurityEventFilterSet(BootstrapFilterSet):
     since = django_filters.DateFilter(
         label=_("From"), field_name="time", lookup_expr="date__gte", widget=DateInput
     )
-    until = django_filters.DateFilter(label=_("To"), field_name="time", lookup_expr="date__lte", widget=DateInput)
+    until = django_filters.DateFilter(
+        label=_("To"), field_name="time", lookup_expr="date__lte", widget=DateInput
+    )
 
     class Meta:
         model = SecurityEvent

@@ -20,6 +20,19 @@ def _bootstrap(form: forms.Form) -> None:
             widget.attrs.setdefault("class", "form-control")
 
 
+def password_help(new_account: bool = False) -> str:
+    """The password rules as an HTML list (a new account has no password history to repeat)."""
+    from django.utils.html import format_html, format_html_join
+
+    from cpahub.accounts.passwords import HistoryValidator
+
+    validators = password_validation.get_default_password_validators()
+    if new_account:
+        validators = [v for v in validators if not isinstance(v, HistoryValidator)]
+    items = format_html_join("", "<li>{}</li>", ((v.get_help_text(),) for v in validators))
+    return format_html("<ul>{}</ul>", items) if items else ""
+
+
 class LoginForm(AuthenticationForm):
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
@@ -54,7 +67,6 @@ class PasswordChangeForm(forms.Form):
         label=_("New password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html,
     )
     new_password2 = forms.CharField(
         label=_("New password again"),
@@ -65,7 +77,7 @@ class PasswordChangeForm(forms.Form):
     def __init__(self, user, *args, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-        self.fields["new_password1"].help_text = password_validation.password_validators_help_text_html()
+        self.fields["new_password1"].help_text = password_help()
         _bootstrap(self)
 
     def clean_old_password(self):
@@ -109,7 +121,7 @@ class AcceptInvitationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["password1"].help_text = password_validation.password_validators_help_text_html()
+        self.fields["password1"].help_text = password_help(new_account=True)
         _bootstrap(self)
 
     def clean_username(self):

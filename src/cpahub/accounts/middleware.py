@@ -129,4 +129,3 @@ def password_expired(user) -> bool:
     if not max_age or user.password_changed_at is None or not user.has_usable_password():
         return False
     return (timezone.now() - user.password_changed_at).days >= max_age
-

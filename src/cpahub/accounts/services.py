@@ -145,7 +145,10 @@ def may_manage_role(actor: User, organisation: Organisation, role: str) -> bool:
         and organisation.kind == OrgKind.FIRM
         and (scope.has_role(Role.ASSOCIATION_STAFF) or organisation.city in scope.city_codes)
         and not Membership.objects.filter(
-            organisation=organisation, role=Role.FIRM_ADMIN, active=True, user__is_active=True
+            organisation_id__in=[organisation.pk, organisation.parent_id],
+            role=Role.FIRM_ADMIN,
+            active=True,
+            user__is_active=True,
         ).exists()
     )
 
@@ -266,7 +269,11 @@ def revoke_role(actor: User, membership: Membership, *, request=None) -> Members
     """End a membership (it stays on record, inactive, with the end date)."""
     with transaction.atomic(), acting_as(actor):
         _lock_user(membership.user)
-        membership = Membership.objects.select_for_update().select_related("organisation").get(pk=membership.pk)
+        membership = (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .get(pk=membership.pk)
+        )
         if not membership.active:
             raise ValidationError(_("This role has already ended."), code="inactive")
         _check_may_revoke(actor, membership)
@@ -471,7 +478,7 @@ def accept_invitation(
     """Create the invited person's account with the invitation's roles."""
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("organisation", "invited_by")
             .filter(token_digest=token_digest(token))
             .first()
@@ -526,7 +533,11 @@ def accept_invitation(
 
 def revoke_invitation(actor: User, invitation: Invitation, *, request=None) -> Invitation:
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .get(pk=invitation.pk)
+        )
         if not all(may_manage_role(actor, invitation.organisation, role) for role in invitation.roles):
             raise PermissionDenied(_("You may not withdraw this invitation."))
         if invitation.usable:

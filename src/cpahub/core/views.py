@@ -22,17 +22,9 @@ MAX_EXPORT_ROWS = 200_000
 
 
 def log_denied(request, what: str) -> None:
-    from cpahub.accounts.choices import Outcome, SecurityEventType
-    from cpahub.accounts.security import log_event
+    from cpahub.accounts.security import log_permission_denied
 
-    log_event(
-        SecurityEventType.PERMISSION_DENIED,
-        user=request.user,
-        outcome=Outcome.FAILURE,
-        request=request,
-        path=request.path,
-        object=what,
-    )
+    log_permission_denied(request, object=what)
 
 
 def get_restricted_object(request, queryset, action: str = VIEW, **lookup):

@@ -27,15 +27,31 @@ def events(kind, **filters):
     return list(SecurityEvent.objects.filter(event=kind, **filters).order_by("pk"))
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The tests compare English texts; the Chinese catalogue would change them."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def orgs(db):
-    province = f.OrganisationFactory(kind=OrgKind.PROVINCIAL_ASSOCIATION, credit_code=None, name="江西省注册会计师协会")
-    city = f.OrganisationFactory(kind=OrgKind.CITY_ASSOCIATION, credit_code=None, name="南昌市注协", city="360100")
+    province = f.OrganisationFactory(
+        kind=OrgKind.PROVINCIAL_ASSOCIATION, credit_code=None, name="江西省注册会计师协会"
+    )
+    city = f.OrganisationFactory(
+        kind=OrgKind.CITY_ASSOCIATION, credit_code=None, name="南昌市注协", city="360100"
+    )
     regulator = f.OrganisationFactory(kind=OrgKind.REGULATOR, credit_code=None, name="江西省财政厅")
     bank = f.OrganisationFactory(kind=OrgKind.CONFIRMING_PARTY, credit_code=None, name="某银行南昌分行")
     entity = f.OrganisationFactory(kind=OrgKind.AUDITED_ENTITY, name="被审计单位")
     firm_a = f.FirmFactory(organisation__name="甲会计师事务所").organisation
-    branch_a = f.FirmFactory(organisation__name="甲所赣州分所", organisation__parent=firm_a, organisation__city="360700").organisation
+    branch_a = f.FirmFactory(
+        organisation__name="甲所赣州分所", organisation__parent=firm_a, organisation__city="360700"
+    ).organisation
     firm_b = f.FirmFactory(organisation__name="乙会计师事务所", organisation__city="360700").organisation
     return SimpleNamespace(
         province=province,

@@ -26,7 +26,9 @@ def profile(request, new_token=None):
     user = request.user
     token = _token_of(user)
     memberships = (
-        user.memberships.filter(active=True).select_related("organisation").order_by("organisation__name", "role")
+        user.memberships.filter(active=True)
+        .select_related("organisation")
+        .order_by("organisation__name", "role")
     )
     context = {
         "memberships": memberships,

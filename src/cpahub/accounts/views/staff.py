@@ -34,7 +34,9 @@ def _people(request, org_ids):
         .filter(memberships__organisation_id__in=org_ids)
         .distinct()
         .annotate(
-            current=Exists(Membership.objects.filter(user=OuterRef("pk"), organisation_id__in=org_ids, active=True)),
+            current=Exists(
+                Membership.objects.filter(user=OuterRef("pk"), organisation_id__in=org_ids, active=True)
+            ),
             has_device=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
         )
         .prefetch_related(
@@ -116,14 +118,21 @@ def staff_person(request, pk):
         form = RolesForm(request.POST, roles=FIRM_ROLE_ORDER, prefix=f"org{organisation.pk}")
         if form.is_valid():
             try:
-                services.set_roles(request.user, person, organisation, form.cleaned_data["roles"], request=request)
+                services.set_roles(
+                    request.user, person, organisation, form.cleaned_data["roles"], request=request
+                )
             except (ValidationError, PermissionDenied) as exc:
                 messages.error(request, _messages(exc))
             else:
                 messages.success(request, _("Roles saved."))
             return redirect("accounts:staff_person", pk=person.pk)
     forms = [
-        (org, RolesForm(initial={"roles": current.get(org.pk, [])}, roles=FIRM_ROLE_ORDER, prefix=f"org{org.pk}"))
+        (
+            org,
+            RolesForm(
+                initial={"roles": current.get(org.pk, [])}, roles=FIRM_ROLE_ORDER, prefix=f"org{org.pk}"
+            ),
+        )
         for org in orgs
     ]
     other = Membership.objects.filter(user=person, active=True).exclude(organisation__in=orgs)
@@ -162,7 +171,9 @@ def staff_reset_two_factor(request, pk):
         messages.error(request, _messages(exc))
     else:
         messages.success(
-            request, _("Two-factor authentication reset; %(name)s sets it up again at the next login.") % {"name": person}
+            request,
+            _("Two-factor authentication reset; %(name)s sets it up again at the next login.")
+            % {"name": person},
         )
     return redirect("accounts:staff_person", pk=person.pk)
 

@@ -24,7 +24,9 @@ class Command(BaseCommand):
     help = "Delete security-log entries older than --days (default: CPAHUB_SECURITY_LOG_RETENTION_DAYS)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=None, help="keep this many days (>= the retention setting)")
+        parser.add_argument(
+            "--days", type=int, default=None, help="keep this many days (>= the retention setting)"
+        )
         parser.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
 
     def handle(self, *args, days=None, dry_run=False, **options):
@@ -36,7 +38,9 @@ class Command(BaseCommand):
         old = SecurityEvent.objects.filter(time__lt=cutoff)
         count = old.count()
         if dry_run:
-            self.stdout.write(f"{count} entries older than {cutoff:%Y-%m-%d %H:%M} would be deleted (dry run).")
+            self.stdout.write(
+                f"{count} entries older than {cutoff:%Y-%m-%d %H:%M} would be deleted (dry run)."
+            )
             return
         if count == 0:
             self.stdout.write(f"Nothing older than {cutoff:%Y-%m-%d %H:%M} to delete.")
@@ -53,5 +57,7 @@ class Command(BaseCommand):
                 last_removed_id=newest_removed[0],
                 last_removed_digest=newest_removed[1],
             )
-            deleted = SecurityEvent.objects.filter(time__lt=cutoff, pk__lte=newest_removed[0])._raw_delete(using)
+            deleted = SecurityEvent.objects.filter(time__lt=cutoff, pk__lte=newest_removed[0])._raw_delete(
+                using
+            )
         self.stdout.write(f"Deleted {deleted} entries older than {cutoff:%Y-%m-%d %H:%M}.")
