@@ -327,7 +327,9 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "cpahub.accounts.choices.Role",
     },
 }
-CPAHUB_APPLY_LIMIT_PER_HOUR = env_int("CPAHUB_APPLY_LIMIT_PER_HOUR", 5, minimum=1)  # firm sign-ups per address
+CPAHUB_APPLY_LIMIT_PER_HOUR = env_int(
+    "CPAHUB_APPLY_LIMIT_PER_HOUR", 5, minimum=1
+)  # firm sign-ups per address
 CPAHUB_API_TOKEN_DAYS = env_int("CPAHUB_API_TOKEN_DAYS", 90, minimum=1)
 
 # --- Security headers -----------------------------------------------------------------------
