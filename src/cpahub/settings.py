@@ -172,6 +172,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
+# Scheduled work, run by one `celery -A cpahub beat` process in production.
+CELERY_BEAT_SCHEDULE = {
+    "cleanup-stale-uploads": {"task": "cpahub.registry.cleanup_stale_uploads", "schedule": 3600.0},
+    "verify-security-log": {"task": "cpahub.core.verify_security_log", "schedule": 86400.0},
+}
 
 # --- Files ----------------------------------------------------------------------------------
 MEDIA_ROOT = env_path("CPAHUB_MEDIA_ROOT", DATA_DIR / "media")
@@ -208,6 +213,12 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 CPAHUB_MAX_UPLOAD_BYTES = env_int("CPAHUB_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
+CPAHUB_IMPORT_MAX_ROWS = env_int("CPAHUB_IMPORT_MAX_ROWS", 50_000, minimum=1)
+# Zip-bomb guard for .xlsx uploads: inflated size of all parts, and inflated/compressed ratio.
+CPAHUB_IMPORT_MAX_UNCOMPRESSED_BYTES = (
+    env_int("CPAHUB_IMPORT_MAX_UNCOMPRESSED_MB", 100, minimum=1) * 1024 * 1024
+)
+CPAHUB_IMPORT_MAX_COMPRESSION_RATIO = env_int("CPAHUB_IMPORT_MAX_COMPRESSION_RATIO", 100, minimum=2)
 
 # --- Languages ------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

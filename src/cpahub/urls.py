@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("cpahub.accounts.urls")),
     path("sso/", include("cpahub.sso.urls")),
     path("log/", include("cpahub.core.urls")),
+    path("registry/import/", include("cpahub.registry.urls_import")),
     path("registry/", include("cpahub.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include((api_patterns, "api"))),

@@ -12,6 +12,7 @@ import functools
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -48,7 +49,8 @@ class Column:
     en: str
     label: Promise
     type: str = TEXT
-    required: bool = False
+    required: bool = False  # the column must be mapped and every row needs a value
+    required_new: bool = False  # a row that creates a record needs a value
     key: bool = False  # identifies the record for re-import
     read_only: bool = False  # exported for information, checked, never written
     aliases: tuple[str, ...] = ()
@@ -360,6 +362,7 @@ FIRM_LAYOUT = Layout(
             "legal form",
             _("Legal form"),
             CHOICE,
+            required_new=True,
             aliases=("organisational form", "organizational form"),
             choices=LEGAL_FORM_CHOICES,
         ),
@@ -369,10 +372,14 @@ FIRM_LAYOUT = Layout(
             "city",
             _("City"),
             CHOICE,
-            required=True,
+            required_new=True,
             aliases=("城市", "所在地", "所在地区", "设区市", "地区"),
             choices=CITY_CHOICES,
-            help=_("Name (南昌市, 南昌, Nanchang) or division code (360100)."),
+            help=format_lazy(
+                _("A city's name ({examples}) or division code ({code})."),
+                examples="南昌市, 南昌, Nanchang",
+                code="360100",
+            ),
         ),
         Column(
             "licence_no",
@@ -380,7 +387,7 @@ FIRM_LAYOUT = Layout(
             "licence number",
             _("Practice licence number"),
             CODE,
-            required=True,
+            required_new=True,
             aliases=("执业证书号", "证书编号", "license number", "practice licence number"),
             max_length=30,
         ),
@@ -435,7 +442,7 @@ FIRM_LAYOUT = Layout(
             "联系电话",
             "telephone",
             _("Telephone"),
-            CODE,
+            TEXT,
             aliases=("电话", "办公电话", "phone"),
             max_length=40,
         ),
@@ -497,7 +504,7 @@ CPA_LAYOUT = Layout(
             _("Province"),
             TEXT,
             aliases=("省份", "所属省份", "地区", "注册地"),
-            help=_("Must be Jiangxi (江西, 江西省) when given."),
+            help=format_lazy(_("When given, it must be Jiangxi ({names})."), names="江西, 江西省, Jiangxi"),
         ),
         Column(
             "status",
@@ -571,7 +578,7 @@ PENALTY_LAYOUT = Layout(
             "subject type",
             _("Subject type"),
             CHOICE,
-            required=True,
+            required_new=True,
             aliases=("对象类型", "当事人类型", "subject kind"),
             choices=SUBJECT_CHOICES,
         ),
@@ -581,7 +588,7 @@ PENALTY_LAYOUT = Layout(
             "subject",
             _("Subject (credit code or certificate number)"),
             CODE,
-            required=True,
+            required_new=True,
             aliases=("处罚对象", "当事人", "信用代码/证书编号", "当事人信用代码或证书编号", "subject code"),
             help=_("A firm's credit code or a CPA's certificate number."),
         ),
@@ -601,7 +608,7 @@ PENALTY_LAYOUT = Layout(
             "authority",
             _("Authority"),
             CHOICE,
-            required=True,
+            required_new=True,
             aliases=("处罚单位", "决定机关", "实施机关"),
             choices=AUTHORITY_CHOICES,
         ),
@@ -611,7 +618,7 @@ PENALTY_LAYOUT = Layout(
             "decision date",
             _("Decision date"),
             DATE,
-            required=True,
+            required_new=True,
             aliases=("决定日期", "处罚决定日期", "作出日期", "decided on"),
         ),
         Column(
@@ -620,7 +627,7 @@ PENALTY_LAYOUT = Layout(
             "penalty type",
             _("Type"),
             CHOICE,
-            required=True,
+            required_new=True,
             aliases=("处罚种类", "处理处罚类型", "措施类型", "type"),
             choices=PENALTY_KIND_CHOICES,
         ),
@@ -630,7 +637,7 @@ PENALTY_LAYOUT = Layout(
             "text",
             _("Text"),
             TEXT,
-            required=True,
+            required_new=True,
             aliases=("处罚内容", "主要违法事实", "处罚决定内容", "事由", "content"),
             multiline=True,
         ),
@@ -646,6 +653,12 @@ def layout_for(kind: str) -> Layout:
         return LAYOUTS[kind]
     except KeyError:
         raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}") from None
+
+
+def model_for(kind: str):
+    from cpahub.registry import models
+
+    return {FIRM: models.Firm, CPA: models.CPA, PENALTY: models.Penalty}[kind]
 
 
 def kind_choices():

@@ -66,8 +66,8 @@ def as_text(value) -> str:
 
 
 def clean_code(value) -> str:
-    """Codes and numbers: half-width, no spaces at all, upper case."""
-    return re.sub(r"\s+", "", fold(as_text(value))).upper()
+    """Codes and numbers: half-width, no spaces at all (case is kept; validators upper-case where it matters)."""
+    return re.sub(r"\s+", "", fold(as_text(value)))
 
 
 def key(value) -> str:

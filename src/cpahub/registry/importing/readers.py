@@ -44,26 +44,27 @@ Cell = str | datetime.date
 class ReadError(Exception):
     """The file cannot be read; `message` says why, for the person who uploaded it."""
 
-    def __init__(self, message: str, code: str = "unreadable"):
+    def __init__(self, message: str, code: str = "unreadable", sheet: Sheet | None = None):
         super().__init__(message)
         self.message = message
         self.code = code
+        self.sheet = sheet  # what was read, when the problem is an empty sheet
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "CPAHUB_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
+    return settings.CPAHUB_MAX_UPLOAD_BYTES
 
 
 def max_rows() -> int:
-    return int(getattr(settings, "CPAHUB_IMPORT_MAX_ROWS", 50_000))
+    return settings.CPAHUB_IMPORT_MAX_ROWS
 
 
 def max_uncompressed_bytes() -> int:
-    return int(getattr(settings, "CPAHUB_IMPORT_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024))
+    return settings.CPAHUB_IMPORT_MAX_UNCOMPRESSED_BYTES
 
 
 def max_compression_ratio() -> int:
-    return int(getattr(settings, "CPAHUB_IMPORT_MAX_COMPRESSION_RATIO", 100))
+    return settings.CPAHUB_IMPORT_MAX_COMPRESSION_RATIO
 
 
 def megabytes(n: int) -> str:
@@ -343,9 +344,10 @@ def read_xlsx(data: bytes, *, sheet: str | None = None) -> Sheet:
         raise damaged from None
     finally:
         workbook.close()
+    sheet_data = Sheet(rows=rows, format="xlsx", sheet=title, sheets=names)
     if not rows:
-        raise ReadError(_("The sheet %(name)s is empty.") % {"name": title}, code="empty")
-    return Sheet(rows=rows, format="xlsx", sheet=title, sheets=names)
+        raise ReadError(_("The sheet %(name)s is empty.") % {"name": title}, code="empty", sheet=sheet_data)
+    return sheet_data
 
 
 # --- Header row -----------------------------------------------------------------------------
@@ -365,7 +367,7 @@ def make_table(
 ) -> Table:
     """Pick the header row (given, or the best-scoring of the first rows) and square the rows."""
     if not sheet.rows:
-        raise ReadError(_("The file is empty."), code="empty")
+        raise ReadError(_("The file is empty."), code="empty", sheet=sheet)
     if header_row is not None:
         found = [i for i, (number, _cells) in enumerate(sheet.rows) if number == header_row]
         if not found:
@@ -383,7 +385,9 @@ def make_table(
     data = sheet.rows[index + 1 :]
     if not data:
         raise ReadError(
-            _("The file has a header row but no data rows; there is nothing to import."), code="no_rows"
+            _("The file has a header row but no data rows; there is nothing to import."),
+            code="no_rows",
+            sheet=sheet,
         )
     if len(data) > max_rows():
         raise ReadError(
