@@ -57,6 +57,17 @@ class Scope:
 ANONYMOUS = Scope()
 
 
+def any_of(*conditions: Q) -> Q:
+    """OR of the conditions that may match something; NOTHING when none does."""
+    kept = [c for c in conditions if c is not None and c is not NOTHING]
+    if not kept:
+        return NOTHING
+    combined = kept[0]
+    for condition in kept[1:]:
+        combined |= condition
+    return combined
+
+
 def scope_for(user) -> Scope:
     """The user's scope, computed once per user object (i.e. per request)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:

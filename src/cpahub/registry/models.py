@@ -8,7 +8,7 @@ from cpahub.accounts.choices import PROVINCE_ROLES, City, OrgStatus, Role
 from cpahub.accounts.models import Organisation
 from cpahub.core.fields import EncryptedTextField
 from cpahub.core.models import ChangeLoggedModel
-from cpahub.core.permissions import ALL, CHANGE, DELETE, EXPORT, NOTHING, VIEW
+from cpahub.core.permissions import ALL, CHANGE, DELETE, EXPORT, NOTHING, VIEW, any_of
 from cpahub.core.validators import mask_resident_id, validate_credit_code
 from cpahub.registry.choices import (
     ApplicationStatus,
@@ -65,11 +65,11 @@ class Firm(ChangeLoggedModel):
             return ALL
         if action in (VIEW, EXPORT) and scope.has_role(Role.REGULATOR_READER):
             return ALL
-        q = Q(organisation__city__in=scope.city_codes) if scope.city_codes else NOTHING
         own = scope.admin_firm_ids if action == CHANGE else scope.firm_ids
-        if own:
-            q = (q | Q(pk__in=own)) if q is not NOTHING else Q(pk__in=own)
-        return q
+        return any_of(
+            Q(organisation__city__in=scope.city_codes) if scope.city_codes else NOTHING,
+            Q(pk__in=own) if own else NOTHING,
+        )
 
     @classmethod
     def can_add(cls, scope, **context):
@@ -150,13 +150,12 @@ class CPA(ChangeLoggedModel):
             return ALL
         if action == DELETE:
             return NOTHING
-        q = Q(firm__organisation__city__in=scope.city_codes) if scope.city_codes else NOTHING
         own = scope.admin_firm_ids if action == CHANGE else scope.firm_ids
-        if own:
-            q = (q | Q(firm_id__in=own)) if q is not NOTHING else Q(firm_id__in=own)
-        if action == VIEW and scope.person_ids:
-            q = (q | Q(pk__in=scope.person_ids)) if q is not NOTHING else Q(pk__in=scope.person_ids)
-        return q
+        return any_of(
+            Q(firm__organisation__city__in=scope.city_codes) if scope.city_codes else NOTHING,
+            Q(firm_id__in=own) if own else NOTHING,
+            Q(pk__in=scope.person_ids) if action == VIEW and scope.person_ids else NOTHING,
+        )
 
     @classmethod
     def can_add(cls, scope, firm=None, **context):
