@@ -5,6 +5,16 @@ from cpahub.testing.browser import browser, page, phone_page  # noqa: F401 - fix
 
 
 @pytest.fixture
+def english(settings):
+    """Run in English: tests assert the source (English) texts, not the Chinese catalogue's."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def firm(db):
     return factories.FirmFactory()
 

@@ -17,6 +17,12 @@ class AccountsConfig(AppConfig):
                 (
                     MenuItem(_("Staff"), "accounts:staff", roles=(Role.FIRM_ADMIN,), icon="people"),
                     MenuItem(
+                        _("Organisations and people"),
+                        "accounts:organisation_list",
+                        roles=(Role.SECURITY_ADMIN, Role.ASSOCIATION_STAFF, Role.CITY_STAFF),
+                        icon="buildings",
+                    ),
+                    MenuItem(
                         _("Security log"),
                         "accounts:security_log",
                         roles=(Role.AUDIT_ADMIN,),

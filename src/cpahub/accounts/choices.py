@@ -67,6 +67,15 @@ ROLES_BY_KIND = {
     OrgKind.AUDITED_ENTITY: frozenset({Role.ENTITY_STAFF}),
 }
 
+# Kinds of organisation association staff create (`services.create_organisation`). Firms are
+# registered in the industry registry; the provincial association is made by `cpahub bootstrap`.
+CREATABLE_KINDS = (
+    OrgKind.CITY_ASSOCIATION,
+    OrgKind.REGULATOR,
+    OrgKind.CONFIRMING_PARTY,
+    OrgKind.AUDITED_ENTITY,
+)
+
 # Roles that must log in with a second factor.
 TWO_FACTOR_ROLES = SEPARATED_ADMIN_ROLES | PROVINCE_ROLES | {Role.CITY_STAFF, Role.FIRM_ADMIN}
 

@@ -1,8 +1,9 @@
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cpahub.accounts.choices import Outcome, SecurityEventType
-from cpahub.accounts.models import SecurityEvent
+from cpahub.accounts.choices import City, OrgKind, OrgStatus, Outcome, SecurityEventType
+from cpahub.accounts.models import Organisation, SecurityEvent
 from cpahub.core.filtersets import BootstrapFilterSet, DateInput
 
 
@@ -21,3 +22,22 @@ class SecurityEventFilterSet(BootstrapFilterSet):
     class Meta:
         model = SecurityEvent
         fields = ["username", "event", "outcome", "address", "since", "until"]
+
+
+class OrganisationFilterSet(BootstrapFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrgKind.choices)
+    city = django_filters.ChoiceFilter(label=_("City"), choices=City.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=OrgStatus.choices)
+
+    class Meta:
+        model = Organisation
+        fields = ["q", "kind", "city", "status"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value) | Q(short_name__icontains=value) | Q(credit_code=value.upper())
+        )

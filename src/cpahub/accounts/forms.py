@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from cpahub.accounts.choices import Role
+from cpahub.accounts.choices import CREATABLE_KINDS, City, OrgKind, Role
 from cpahub.accounts.models import User
 
 
@@ -171,6 +171,45 @@ class RolesForm(forms.Form):
     def __init__(self, *args, roles=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["roles"].choices = [(role, Role(role).label) for role in roles]
+
+
+class GrantRoleForm(forms.Form):
+    """Give an existing account a role in one organisation (the roles offered are the actor's)."""
+
+    username = forms.CharField(label=_("User name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(role, Role(role).label) for role in roles]
+        _bootstrap(self)
+
+
+class OrganisationForm(forms.Form):
+    """A new organisation (`services.create_organisation` checks and saves it)."""
+
+    kind = forms.ChoiceField(label=_("Kind"))
+    name = forms.CharField(label=_("Name"), max_length=200)
+    short_name = forms.CharField(label=_("Short name"), max_length=60, required=False)
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=30,
+        required=False,
+        help_text=_("18 characters; optional for associations and regulators."),
+    )
+    city = forms.ChoiceField(
+        label=_("City"),
+        required=False,
+        help_text=_("Required for a city association (one per city)."),
+    )
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    phone = forms.CharField(label=_("Telephone"), max_length=40, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind, OrgKind(kind).label) for kind in CREATABLE_KINDS]
+        self.fields["city"].choices = [("", "—"), *City.choices]
+        _bootstrap(self)
 
 
 class DisableTwoFactorForm(CodeForm):

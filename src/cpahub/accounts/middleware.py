@@ -5,6 +5,7 @@ PERMISSION_DENIED security event before Django renders the 403 page (`403.html`)
 """
 
 import time
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -19,7 +20,13 @@ from django.utils.translation import gettext as _
 from cpahub.accounts.choices import SecurityEventType
 
 _LAST_SEEN = "cpahub_last_seen"
+# The last-seen time is written to the session at most this often. Writing it on every request
+# would save the session (a database write with the default session engine) on every request,
+# which serialises writers on SQLite under load. The price: the stored time may lag the real last
+# request by up to this long, so an idle session can end up to a minute before the full timeout.
+LAST_SEEN_RESOLUTION_SECONDS = 60
 LOGOUT_REASON = "cpahub_logout_reason"
+_SESSION_EXPIRY = "_session_expiry"  # where Django's SessionBase.set_expiry keeps a fixed expiry
 
 # Paths a user with a pending obligation (password change, 2FA set-up) may still open.
 _ALWAYS_ALLOWED = ("/static/", "/i18n/", "/accounts/logout/", "/favicon.ico")
@@ -32,7 +39,10 @@ def _with_next(url: str, request) -> str:
 
 
 class IdleTimeoutMiddleware:
-    """Log out a session that has been idle longer than CPAHUB_IDLE_TIMEOUT_MINUTES."""
+    """Log out a session that has been idle longer than CPAHUB_IDLE_TIMEOUT_MINUTES.
+
+    Correct to within LAST_SEEN_RESOLUTION_SECONDS (one minute): see that constant.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -58,7 +68,13 @@ class IdleTimeoutMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 return redirect(_with_next(reverse(settings.LOGIN_URL), request))
-            request.session[_LAST_SEEN] = now
+            if last is None or now - last >= LAST_SEEN_RESOLUTION_SECONDS:
+                request.session[_LAST_SEEN] = now  # marks the session modified: saved after the view
+            if _SESSION_EXPIRY not in request.session:
+                # Fix the session's end at its first authenticated request: CPAHUB_SESSION_MAX_HOURS
+                # (SESSION_COOKIE_AGE) later, active or not. Left relative, every save of the session
+                # would push its expiry forward and an active session would never end.
+                request.session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE))
         return self.get_response(request)
 
 

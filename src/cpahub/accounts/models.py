@@ -122,9 +122,20 @@ class Organisation(ChangeLoggedModel):
     def changelog_owner_id(self):
         return self.parent_id if self.is_branch else self.pk
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("accounts:organisation_detail", args=[self.pk])
+
     @property
     def is_branch(self) -> bool:
         return self.kind == OrgKind.FIRM and self.parent_id is not None
+
+    @classmethod
+    def can_add(cls, scope, **context):
+        # Association staff add city associations, regulators, banks and audited entities
+        # (`services.create_organisation`); firms are added through the registry.
+        return scope.has_role(Role.ASSOCIATION_STAFF)
 
     @classmethod
     def restrict_q(cls, scope, action):

@@ -18,11 +18,18 @@ Who may grant or revoke a role (see docs/security.md):
 
 No account may hold two of the system, security and audit administrator roles; the check runs
 with the user's row locked, so two grants racing each other cannot both pass.
+
+Organisations: association staff create city associations, regulators, banks (confirming parties)
+and audited entities (`create_organisation`); firms come through the registry, the provincial
+association through `cpahub bootstrap` (`bootstrap`), which also creates the three administrators.
 """
 
 from __future__ import annotations
 
 import functools
+import secrets
+import string
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -37,6 +44,7 @@ from django.utils.translation import gettext as _
 
 from cpahub.accounts import twofactor
 from cpahub.accounts.choices import (
+    CREATABLE_KINDS,
     FIRM_ROLES,
     PROVINCE_ROLES,
     ROLES_BY_KIND,
@@ -52,6 +60,7 @@ from cpahub.accounts.security import log_event
 from cpahub.core.context import acting_as
 from cpahub.core.crypto import sm3_hex
 from cpahub.core.permissions import forget_scope, scope_for
+from cpahub.core.validators import clean_credit_code
 
 # Roles association staff may hand out (never the three administrator roles).
 ASSOCIATION_GRANTABLE_ROLES = PROVINCE_ROLES | {
@@ -312,12 +321,17 @@ def set_roles(actor: User, user: User, organisation: Organisation, roles, *, req
 # --- Deactivation ------------------------------------------------------------------------------
 
 
-def may_manage_user(actor: User, user: User) -> bool:
+def may_manage_user(actor: User, user: User, memberships=None) -> bool:
     """May `actor` deactivate `user` (or reset their second factor)? They must be able to revoke
-    every active role the user holds; a user without roles is managed by security administrators."""
+    every active role the user holds; a user without roles is managed by security administrators.
+
+    `memberships`: the user's active memberships with their organisations, when already loaded
+    (list pages pass them to avoid a query per person)."""
     if actor.pk == user.pk or not actor.is_active:
         return False
-    memberships = list(Membership.objects.filter(user=user, active=True).select_related("organisation"))
+    if memberships is None:
+        memberships = Membership.objects.filter(user=user, active=True).select_related("organisation")
+    memberships = list(memberships)
     if not memberships:
         return scope_for(actor).has_role(Role.SECURITY_ADMIN)
     return all(may_manage_role(actor, m.organisation, m.role) for m in memberships)
@@ -634,3 +648,180 @@ def delete_api_token(user: User, *, request=None) -> bool:
         if deleted:
             log_event(SecurityEventType.API_TOKEN_DELETED, user=user, request=request)
     return bool(deleted)
+
+
+# --- Organisations -----------------------------------------------------------------------------
+
+ORGANISATION_FIELDS = ("kind", "name", "short_name", "credit_code", "city", "address", "phone")
+
+
+def may_create_organisation(actor: User | None, kind: str | None = None) -> bool:
+    """Association staff create organisations of `CREATABLE_KINDS`; `actor` None is the system."""
+    if actor is None:
+        return True
+    if not actor.is_active or not scope_for(actor).has_role(Role.ASSOCIATION_STAFF):
+        return False
+    return kind is None or kind in CREATABLE_KINDS
+
+
+def create_organisation(actor: User | None, **fields) -> Organisation:
+    """Create an organisation (active). Kind rules: there is one provincial association, and one
+    city association per city (which must name its city); firms are refused (use the registry).
+    The credit code, when given, is validated and stored in its compact form. The change log
+    records the creation with `actor` (None: the system)."""
+    unknown = set(fields) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown organisation fields: {sorted(unknown)}")
+    kind = fields.get("kind", "")
+    if not may_create_organisation(actor, kind):
+        raise PermissionDenied(_("You may not create this kind of organisation."))
+    if kind == OrgKind.FIRM:
+        raise ValidationError({"kind": _("Firms are registered in the industry registry.")}, code="firm_kind")
+    code = (fields.get("credit_code") or "").strip()
+    if code:
+        try:
+            code = clean_credit_code(code)
+        except ValidationError as exc:
+            raise ValidationError({"credit_code": exc.messages}, code="credit_code") from None
+    fields["credit_code"] = code or None
+    for name in ("name", "short_name", "address", "phone"):
+        if name in fields:
+            fields[name] = (fields[name] or "").strip()
+    organisation = Organisation(status=OrgStatus.ACTIVE, **fields)
+    with transaction.atomic(), acting_as(actor):
+        _check_kind_unique(organisation)
+        organisation.full_clean()
+        organisation.save()
+    return organisation
+
+
+def _check_kind_unique(organisation: Organisation) -> None:
+    others = Organisation.objects.filter(kind=organisation.kind).exclude(status=OrgStatus.CLOSED)
+    if organisation.kind == OrgKind.PROVINCIAL_ASSOCIATION and others.exists():
+        raise ValidationError(
+            {"kind": _("There is already a provincial association: %(name)s.") % {"name": others.first()}},
+            code="province_exists",
+        )
+    if organisation.kind == OrgKind.CITY_ASSOCIATION:
+        if not organisation.city:
+            raise ValidationError({"city": _("A city association needs its city.")}, code="city_required")
+        existing = others.filter(city=organisation.city).first()
+        if existing is not None:
+            raise ValidationError(
+                {"city": _("This city already has an association: %(name)s.") % {"name": existing}},
+                code="city_exists",
+            )
+
+
+# --- Bootstrap of a fresh installation ------------------------------------------------------------
+
+BOOTSTRAP_ROLES = (Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN, Role.AUDIT_ADMIN)
+SYSTEM_ADMIN_GROUP = "cpahub system administrators"
+_SYMBOL_CHARACTERS = "!#%+-=?@^_~"
+
+
+@dataclass
+class BootstrapAccount:
+    role: str
+    username: str
+    password: str | None  # set only when the account was created now (shown once)
+    holds_role: bool  # the account holds `role` at the provincial association
+
+
+@dataclass
+class BootstrapResult:
+    province: Organisation
+    province_created: bool
+    accounts: list[BootstrapAccount]
+
+
+def random_password(length: int = 20) -> str:
+    """A random password with every character class (passes the password rules)."""
+    classes = (string.ascii_uppercase, string.ascii_lowercase, string.digits, _SYMBOL_CHARACTERS)
+    alphabet = "".join(classes)
+    chars = [secrets.choice(group) for group in classes]
+    chars += [secrets.choice(alphabet) for _i in range(length - len(chars))]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+def bootstrap(province_name: str, administrators: dict[str, str]) -> BootstrapResult:
+    """Prepare a fresh installation: the provincial association (when missing) and the three
+    administrator accounts of 三员分立, each holding one of the roles there.
+
+    `administrators` maps each of `BOOTSTRAP_ROLES` to a user name; the three must differ. A new
+    account gets a random password (returned once, for the operator to hand over) and must change
+    it at first login. Existing accounts are not changed at all. Runs as the system (actor None):
+    ACCOUNT_CREATED and ROLE_GRANTED are logged without a user, with `via: bootstrap`.
+    """
+    if set(administrators) != set(BOOTSTRAP_ROLES):
+        raise ValueError("administrators must name exactly the three administrator roles")
+    names = [administrators[role].strip() for role in BOOTSTRAP_ROLES]
+    if any(not name for name in names) or len({name.casefold() for name in names}) != len(names):
+        raise ValidationError(
+            _("The system, security and audit administrators must be three different accounts (三员分立)."),
+            code="separation_of_duties",
+        )
+    with transaction.atomic(), acting_as(None):
+        province = (
+            Organisation.objects.filter(kind=OrgKind.PROVINCIAL_ASSOCIATION)
+            .exclude(status=OrgStatus.CLOSED)
+            .order_by("pk")
+            .first()
+        )
+        province_created = province is None
+        if province_created:
+            province = create_organisation(None, kind=OrgKind.PROVINCIAL_ASSOCIATION, name=province_name)
+        accounts = [
+            _bootstrap_account(role, administrators[role].strip(), province) for role in BOOTSTRAP_ROLES
+        ]
+    return BootstrapResult(province=province, province_created=province_created, accounts=accounts)
+
+
+def _bootstrap_account(role: str, username: str, province: Organisation) -> BootstrapAccount:
+    existing = User.objects.filter(username__iexact=username).first()
+    if existing is not None:
+        holds = Membership.objects.filter(
+            user=existing, organisation=province, role=role, active=True
+        ).exists()
+        return BootstrapAccount(role=role, username=existing.username, password=None, holds_role=holds)
+    user = User(username=username, must_change_password=True, is_staff=role == Role.SYSTEM_ADMIN)
+    user.full_clean(exclude=["password"])
+    password = random_password()
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.save()
+    log_event(
+        SecurityEventType.ACCOUNT_CREATED, user=None, target=username, target_id=user.pk, via="bootstrap"
+    )
+    membership = Membership.objects.create(user=user, organisation=province, role=role)
+    log_event(
+        SecurityEventType.ROLE_GRANTED,
+        user=None,
+        target=username,
+        target_id=user.pk,
+        organisation_id=province.pk,
+        role=role,
+        membership_id=membership.pk,
+        via="bootstrap",
+    )
+    if role == Role.SYSTEM_ADMIN:
+        user.groups.add(system_admin_group())
+    return BootstrapAccount(role=role, username=username, password=password, holds_role=True)
+
+
+def system_admin_group():
+    """The permission group that lets a system administrator use Django admin (which also needs
+    `is_staff` and the role). It holds the model permissions of cpahub's models registered in the
+    admin; their ModelAdmins still refuse what nobody may do there (add accounts, delete anything,
+    edit memberships). Refreshed on each bootstrap, so models registered later are added then."""
+    from django.contrib import admin
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    group, _created = Group.objects.get_or_create(name=SYSTEM_ADMIN_GROUP)
+    models = [model for model in admin.site._registry if model.__module__.startswith("cpahub.")]
+    types = ContentType.objects.get_for_models(*models, for_concrete_models=True).values()
+    group.permissions.set(Permission.objects.filter(content_type__in=types))
+    return group

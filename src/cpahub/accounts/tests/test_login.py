@@ -133,3 +133,24 @@ def test_deactivated_user_cannot_log_in(client, alice):
     response = post_login(client, "alice", PASSWORD)
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+def test_login_page_shows_the_sso_button_when_oidc_is_enabled(client, db, settings):
+    settings.CPAHUB_OIDC_ENABLED = True
+    settings.OIDC_OP_ISSUER = "https://id.example.cn"
+    settings.OIDC_RP_CLIENT_ID = "cpahub"
+    settings.OIDC_RP_CLIENT_SECRET = "secret"
+    settings.CPAHUB_OIDC_LABEL = "Provincial identity"
+    settings.CPAHUB_GATEWAY_SSO = {**settings.CPAHUB_GATEWAY_SSO, "enabled": False}
+    html = client.get(f"{LOGIN}?next=/registry/").content.decode()
+    assert 'data-testid="sso-buttons"' in html
+    assert 'href="/sso/login/oidc/?next=%2Fregistry%2F" data-sso-provider="oidc"' in html
+    assert "Provincial identity" in html
+    # under the password form
+    assert html.index('action="/accounts/login/"') < html.index('data-testid="sso-buttons"')
+
+
+def test_login_page_has_no_sso_buttons_when_none_is_enabled(client, db, settings):
+    settings.CPAHUB_OIDC_ENABLED = False
+    settings.CPAHUB_GATEWAY_SSO = {**settings.CPAHUB_GATEWAY_SSO, "enabled": False}
+    assert "sso-buttons" not in client.get(LOGIN).content.decode()

@@ -29,16 +29,6 @@ def _fresh_cache():
     cache.clear()
 
 
-@pytest.fixture
-def english(settings):
-    """Pages in English, so that tests can assert labels before the Chinese catalogue exists."""
-    from django.utils import translation
-
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
-
-
 def login(client, user):
     """Log `user` in as if they had passed the second factor (which their role may require)."""
     from django_otp import DEVICE_ID_SESSION_KEY

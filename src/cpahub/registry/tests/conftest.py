@@ -10,6 +10,11 @@ from cpahub.testing import factories as f
 NANCHANG, GANZHOU = City.NANCHANG, City.GANZHOU
 
 
+@pytest.fixture(autouse=True)
+def _english(english):
+    """Registry tests assert English messages."""
+
+
 @dataclass
 class World:
     firms: dict = field(default_factory=dict)

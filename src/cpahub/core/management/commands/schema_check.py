@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 SCHEMA_PATH = Path(settings.BASE_DIR) / "docs" / "api" / "openapi.yaml"
 
@@ -16,7 +17,8 @@ def generate_schema() -> str:
     from drf_spectacular.validation import validate_schema
 
     GENERATOR_STATS.reset()
-    schema = SchemaGenerator().get_schema(request=None, public=True)
+    with translation.override("en"):  # the reference is in English whatever the default language
+        schema = SchemaGenerator().get_schema(request=None, public=True)
     validate_schema(schema)
     if GENERATOR_STATS:
         GENERATOR_STATS.emit_summary()
