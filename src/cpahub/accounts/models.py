@@ -28,6 +28,7 @@ from cpahub.core.permissions import (
     NOTHING,
     VIEW,
     RestrictedQuerySet,
+    any_of,
 )
 from cpahub.core.validators import validate_credit_code
 
@@ -70,10 +71,10 @@ class User(AbstractUser):
         reach = set(scope.admin_firm_ids)
         if action == VIEW:
             reach |= scope.firm_ids
-        q = Q(pk=scope.user_id) if scope.authenticated else NOTHING
-        if reach:
-            q |= Q(memberships__organisation_id__in=reach)
-        return q
+        return any_of(
+            Q(pk=scope.user_id) if scope.authenticated else NOTHING,
+            Q(memberships__organisation_id__in=reach) if reach else NOTHING,
+        )
 
 
 class Organisation(ChangeLoggedModel):
@@ -149,15 +150,13 @@ class Organisation(ChangeLoggedModel):
             return ALL
         if action == EXPORT:
             action = VIEW
-        q = NOTHING
-        if scope.city_codes:
-            q = Q(city__in=scope.city_codes, kind__in=[OrgKind.FIRM, OrgKind.AUDITED_ENTITY])
-            if action == VIEW:
-                q |= Q(kind=OrgKind.CITY_ASSOCIATION, city__in=scope.city_codes)
+        cities = scope.city_codes
         own = scope.admin_firm_ids if action == CHANGE else scope.org_ids | scope.firm_ids
-        if own:
-            q = q | Q(pk__in=own) if q is not NOTHING else Q(pk__in=own)
-        return q
+        return any_of(
+            Q(city__in=cities, kind__in=[OrgKind.FIRM, OrgKind.AUDITED_ENTITY]) if cities else NOTHING,
+            Q(kind=OrgKind.CITY_ASSOCIATION, city__in=cities) if cities and action == VIEW else NOTHING,
+            Q(pk__in=own) if own else NOTHING,
+        )
 
 
 class Membership(ChangeLoggedModel):
@@ -194,10 +193,11 @@ class Membership(ChangeLoggedModel):
             return ALL
         if action == VIEW and scope.has_role(*PROVINCE_ROLES, Role.SYSTEM_ADMIN):
             return ALL
-        q = Q(user_id=scope.user_id) if (scope.authenticated and action == VIEW) else NOTHING
-        if scope.admin_firm_ids:
-            q |= Q(organisation_id__in=scope.admin_firm_ids, role__in=FIRM_ROLES)
-        return q
+        firms = scope.admin_firm_ids
+        return any_of(
+            Q(user_id=scope.user_id) if (scope.authenticated and action == VIEW) else NOTHING,
+            Q(organisation_id__in=firms, role__in=FIRM_ROLES) if firms else NOTHING,
+        )
 
 
 class Invitation(models.Model):

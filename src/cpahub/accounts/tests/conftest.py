@@ -28,13 +28,8 @@ def events(kind, **filters):
 
 
 @pytest.fixture(autouse=True)
-def english(settings):
+def _english(english):
     """The tests compare English texts; the Chinese catalogue would change them."""
-    from django.utils import translation
-
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
