@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "cpahub.core",
     "cpahub.accounts",
     "cpahub.registry",
+    "cpahub.ledgers",
     "cpahub.portal",
     "cpahub.sso",
 ]
