@@ -23,6 +23,12 @@ class AccountsConfig(AppConfig):
                         icon="buildings",
                     ),
                     MenuItem(
+                        _("People"),
+                        "accounts:people",
+                        roles=(Role.SECURITY_ADMIN, Role.ASSOCIATION_STAFF),
+                        icon="person-lines-fill",
+                    ),
+                    MenuItem(
                         _("Security log"),
                         "accounts:security_log",
                         roles=(Role.AUDIT_ADMIN,),

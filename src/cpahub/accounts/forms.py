@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from cpahub.accounts.choices import CREATABLE_KINDS, City, OrgKind, Role
+from cpahub.accounts.choices import CREATABLE_KINDS, City, OrgKind, OrgStatus, Role
 from cpahub.accounts.models import User
 
 
@@ -214,3 +214,43 @@ class OrganisationForm(forms.Form):
 
 class DisableTwoFactorForm(CodeForm):
     pass
+
+
+ORGANISATION_EDIT_FIELDS = ("name", "short_name", "credit_code", "address", "phone", "status")
+
+
+class OrganisationEditForm(forms.Form):
+    """An organisation's details and status (`services.update_organisation` checks and saves them).
+    The provincial association's status is not offered: it is never suspended or closed."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    short_name = forms.CharField(label=_("Short name"), max_length=60, required=False)
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=30,
+        required=False,
+        help_text=_("18 characters; optional for associations and regulators."),
+    )
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    phone = forms.CharField(label=_("Telephone"), max_length=40, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        help_text=_(
+            "Suspending or closing the organisation ends the access of everybody's roles in it at "
+            "once; making it active again restores them."
+        ),
+    )
+
+    def __init__(self, *args, instance, **kwargs):
+        kwargs.setdefault(
+            "initial", {name: getattr(instance, name) or "" for name in ORGANISATION_EDIT_FIELDS}
+        )
+        super().__init__(*args, **kwargs)
+        if instance.kind == OrgKind.PROVINCIAL_ASSOCIATION:
+            del self.fields["status"]
+        else:
+            statuses = [OrgStatus.ACTIVE, OrgStatus.SUSPENDED, OrgStatus.CLOSED]
+            if instance.status not in statuses:
+                statuses.insert(0, OrgStatus(instance.status))
+            self.fields["status"].choices = [(status, OrgStatus(status).label) for status in statuses]
+        _bootstrap(self)

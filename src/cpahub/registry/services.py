@@ -79,6 +79,7 @@ def register_firm(actor, *, parent: Firm | None = None, **data) -> Firm:
 def update_firm(actor, firm: Firm, **data) -> Firm:
     _require(actor is None or can(actor, CHANGE, firm))
     organisation = firm.organisation
+    previous_status = Organisation.objects.values_list("status", flat=True).get(pk=organisation.pk)
     for key in ORG_FIELDS:
         if key in data:
             value = data.pop(key)
@@ -94,7 +95,26 @@ def update_firm(actor, firm: Firm, **data) -> Firm:
     _full_clean(firm, exclude=["organisation"])
     organisation.save()
     firm.save()
+    if organisation.status != previous_status:
+        _log_status_change(actor, organisation, previous_status)
     return firm
+
+
+def _log_status_change(actor, organisation, previous: str) -> None:
+    """A firm suspended, closed or reopened changes what its people may reach: security-relevant."""
+    from cpahub.accounts.choices import SecurityEventType
+    from cpahub.accounts.models import Membership
+    from cpahub.accounts.security import log_event
+
+    log_event(
+        SecurityEventType.ORG_STATUS_CHANGED,
+        user=actor,
+        organisation_id=organisation.pk,
+        organisation=organisation.name,
+        previous=previous,
+        status=organisation.status,
+        members=Membership.objects.filter(organisation=organisation, active=True).count(),
+    )
 
 
 @transaction.atomic

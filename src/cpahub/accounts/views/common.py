@@ -5,8 +5,11 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cpahub.accounts import services
@@ -105,6 +108,25 @@ def reset_two_factor(request, person) -> None:
             _("Two-factor authentication reset; %(name)s sets it up again at the next login.")
             % {"name": person},
         )
+
+
+@sensitive_variables("password")
+def reset_password(request, person, back_url: str):
+    """Reset `person`'s password and answer with the page that shows the temporary password, once:
+    it is in this response only (not in the session, not in a message), which no cache may keep.
+    A refusal is a message, and the answer is None (the caller redirects)."""
+    try:
+        password = services.reset_password(request.user, person, request=request)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, error_text(exc))
+        return None
+    response = render(
+        request,
+        "accounts/password_reset_done.html",
+        {"person": person, "password": password, "back_url": back_url},
+    )
+    add_never_cache_headers(response)
+    return response
 
 
 def withdraw_invitation(request, invitation) -> None:

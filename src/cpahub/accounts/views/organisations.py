@@ -2,8 +2,10 @@
 
 Lists show what `Organisation.objects.restrict(user, "view")` allows. On an organisation's page,
 whoever may manage some role there (`services.manageable_roles`) invites people by link, gives an
-existing account a role, ends a role, deactivates an account or resets its second factor; the
-services decide every case (grant matrix, 三员分立, last firm administrator) and log it.
+existing account a role, ends a role, resets a password, deactivates an account or resets its
+second factor; the services decide every case (grant matrix, 三员分立, last firm administrator) and
+log it. Whoever may change the organisation (`services.may_change_organisation`) edits it on its
+edit page; a firm is edited on its registry page instead.
 """
 
 from django import forms
@@ -13,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -21,12 +24,20 @@ from django.views.decorators.http import require_POST
 from cpahub.accounts import services
 from cpahub.accounts.choices import OrgKind, Role
 from cpahub.accounts.filtersets import OrganisationFilterSet
-from cpahub.accounts.forms import GrantRoleForm, InvitationForm, OrganisationForm
+from cpahub.accounts.forms import GrantRoleForm, InvitationForm, OrganisationEditForm, OrganisationForm
 from cpahub.accounts.models import Invitation, Membership, Organisation, User
 from cpahub.accounts.tables import OrganisationTable
 from cpahub.accounts.views import common
-from cpahub.core.permissions import VIEW
-from cpahub.core.views import ObjectCreateView, ObjectListView, changes_for, get_restricted_object
+from cpahub.accounts.views.auth import safe_next
+from cpahub.accounts.views.people import may_list_people
+from cpahub.core.permissions import CHANGE, VIEW, can
+from cpahub.core.views import (
+    ObjectCreateView,
+    ObjectEditView,
+    ObjectListView,
+    changes_for,
+    get_restricted_object,
+)
 
 SEARCH_MIN_LENGTH = 2
 SEARCH_LIMIT = 10
@@ -39,9 +50,15 @@ class OrganisationListView(ObjectListView):
     title = gettext_lazy("Organisations")
     export_name = "organisations"
     add_url = "accounts:organisation_add"
+    template_name = "accounts/organisation_list.html"
 
     def get_queryset(self, action=VIEW):
         return Organisation.objects.restrict(self.request.user, action).select_related("parent")
+
+    def extra_context(self) -> dict:
+        if not may_list_people(self.request.user):
+            return {}
+        return {"people_url": reverse("accounts:people") + "?roles=none&active=yes"}
 
 
 class OrganisationCreateView(ObjectCreateView):
@@ -51,6 +68,30 @@ class OrganisationCreateView(ObjectCreateView):
 
     def create(self, data):
         return services.create_organisation(self.request.user, **data)
+
+
+class OrganisationEditView(ObjectEditView):
+    """Edit an organisation other than a firm (`services.update_organisation`); a firm's edit link
+    leads to its registry page, which edits the firm and its organisation together."""
+
+    model = Organisation
+    form_class = OrganisationEditForm
+    template_name = "accounts/organisation_edit.html"
+
+    def get(self, request, *args, **kwargs):
+        return self._firm_redirect() or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self._firm_redirect() or super().post(request, *args, **kwargs)
+
+    def _firm_redirect(self):
+        organisation = self.get_object()
+        if organisation.kind == OrgKind.FIRM:
+            return redirect("registry:firm_edit", organisation.pk)
+        return None
+
+    def save(self, organisation, data):
+        return services.update_organisation(self.request.user, organisation, request=self.request, **data)
 
 
 def _organisation(request, pk) -> Organisation:
@@ -122,6 +163,8 @@ def organisation_detail(request, pk):
         "candidates": _candidates(actor, find) if roles else [],
         "onboarding": organisation.kind == OrgKind.FIRM and roles == [Role.FIRM_ADMIN],
         "children": Organisation.objects.restrict(actor, VIEW).filter(parent=organisation),
+        "may_edit": services.may_change_organisation(actor, organisation),
+        "firm_edit": organisation.kind == OrgKind.FIRM and can(actor, CHANGE, organisation),
         "changes": changes_for(actor, organisation)[:20],
     }
     return render(request, "accounts/organisation_detail.html", context)
@@ -158,7 +201,8 @@ def _candidates(actor, find: str):
 def organisation_grant(request, pk):
     organisation, roles = _managed(request, pk)
     form = GrantRoleForm(request.POST, roles=roles)
-    back = redirect("accounts:organisation_detail", pk=organisation.pk)
+    # The people pages send their own address as `next`, to come back there.
+    back = redirect(safe_next(request, organisation.get_absolute_url()))
     if not form.is_valid():
         messages.error(request, _("Choose an account and one of the roles offered."))
         return back
@@ -227,6 +271,15 @@ def organisation_reset_two_factor(request, pk, user_pk):
     organisation = _organisation(request, pk)
     common.reset_two_factor(request, _person(request, organisation, user_pk))
     return redirect("accounts:organisation_detail", pk=organisation.pk)
+
+
+@require_POST
+@login_required
+def organisation_reset_password(request, pk, user_pk):
+    organisation = _organisation(request, pk)
+    person = _person(request, organisation, user_pk)
+    back = reverse("accounts:organisation_detail", args=[organisation.pk])
+    return common.reset_password(request, person, back) or redirect(back)
 
 
 @require_POST

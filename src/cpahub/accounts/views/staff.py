@@ -1,4 +1,5 @@
-"""Firm administrators manage their firm's people: invite by link, change roles, deactivate.
+"""Firm administrators manage their firm's people: invite by link, change roles, reset a forgotten
+password or a lost second factor, deactivate.
 
 The association and the security administrator use the organisation pages
 (`views.organisations`); both share `views.common`.
@@ -9,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -125,6 +127,14 @@ def staff_reset_two_factor(request, pk):
     person = _person(request, pk, _admin_orgs(request))
     common.reset_two_factor(request, person)
     return redirect("accounts:staff_person", pk=person.pk)
+
+
+@require_POST
+@login_required
+def staff_reset_password(request, pk):
+    person = _person(request, pk, _admin_orgs(request))
+    back = reverse("accounts:staff_person", args=[person.pk])
+    return common.reset_password(request, person, back) or redirect(back)
 
 
 @require_POST

@@ -239,3 +239,17 @@ def test_expired_token_is_refused(client, world, settings):
         created=timezone.now() - timedelta(days=settings.CPAHUB_API_TOKEN_DAYS + 1)
     )
     assert client.get("/api/registry/penalties/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 401
+
+
+def test_suspending_a_firm_is_in_the_security_log(client, world):
+    _login(client, world, "assoc_staff")
+    firm = world.firms["B"]
+    response = client.post(f"/registry/firms/{firm.pk}/edit/", _firm_post(firm, status="suspended"))
+    assert response.status_code == 302
+    event = SecurityEvent.objects.get(event="org_status_changed")
+    assert (event.username, event.detail["previous"], event.detail["status"]) == (
+        "assoc_staff",
+        "active",
+        "suspended",
+    )
+    assert event.detail["members"] == 1
