@@ -214,6 +214,10 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 CPAHUB_MAX_UPLOAD_BYTES = env_int("CPAHUB_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
+# Ledger imports (STD): largest source file, most voucher lines, findings stored per check.
+CPAHUB_LEDGER_MAX_BYTES = env_int("CPAHUB_LEDGER_MAX_MB", 10240, minimum=1) * 1024 * 1024
+CPAHUB_LEDGER_MAX_LINES = env_int("CPAHUB_LEDGER_MAX_LINES", 20_000_000, minimum=1)
+CPAHUB_LEDGER_FINDINGS_PER_CHECK = env_int("CPAHUB_LEDGER_FINDINGS_PER_CHECK", 1000, minimum=1)
 CPAHUB_IMPORT_MAX_ROWS = env_int("CPAHUB_IMPORT_MAX_ROWS", 50_000, minimum=1)
 # Zip-bomb guard for .xlsx uploads: inflated size of all parts, and inflated/compressed ratio.
 CPAHUB_IMPORT_MAX_UNCOMPRESSED_BYTES = (

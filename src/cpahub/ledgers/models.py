@@ -99,6 +99,11 @@ class LedgerSnapshot(ChangeLoggedModel):
     warning_count = models.IntegerField(_("warnings"), default=0)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     message = models.CharField(_("message"), max_length=500, blank=True)
+    # The options given to the format's read() (mapping profile, encoding ...), kept for the record.
+    options = models.JSONField(_("reader options"), default=dict, blank=True)
+    # Findings per check, all of them counted ("severity:code" -> n); at most a capped number per
+    # check are stored as SnapshotIssue rows.
+    check_counts = models.JSONField(_("findings per check"), default=dict, blank=True)
     replaces = models.ForeignKey(
         "self",
         null=True,
