@@ -217,6 +217,11 @@ CPAHUB_MAX_UPLOAD_BYTES = env_int("CPAHUB_MAX_UPLOAD_MB", 50, minimum=1) * 1024 
 # Ledger imports (STD): largest source file, most voucher lines, findings stored per check.
 CPAHUB_LEDGER_MAX_BYTES = env_int("CPAHUB_LEDGER_MAX_MB", 10240, minimum=1) * 1024 * 1024
 CPAHUB_LEDGER_MAX_LINES = env_int("CPAHUB_LEDGER_MAX_LINES", 20_000_000, minimum=1)
+# Zip-bomb guard for zipped ledgers: inflated size of all members, and inflated/compressed ratio.
+CPAHUB_LEDGER_MAX_UNCOMPRESSED_BYTES = (
+    env_int("CPAHUB_LEDGER_MAX_UNCOMPRESSED_MB", 8192, minimum=1) * 1024 * 1024
+)
+CPAHUB_LEDGER_MAX_COMPRESSION_RATIO = env_int("CPAHUB_LEDGER_MAX_COMPRESSION_RATIO", 200, minimum=2)
 CPAHUB_LEDGER_FINDINGS_PER_CHECK = env_int("CPAHUB_LEDGER_FINDINGS_PER_CHECK", 1000, minimum=1)
 CPAHUB_IMPORT_MAX_ROWS = env_int("CPAHUB_IMPORT_MAX_ROWS", 50_000, minimum=1)
 # Zip-bomb guard for .xlsx uploads: inflated size of all parts, and inflated/compressed ratio.

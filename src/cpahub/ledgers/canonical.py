@@ -3,7 +3,8 @@
 Every importer turns its format into these tables; every exporter and check reads them. Tables are
 Polars DataFrames with exactly these columns and types (`conform()` enforces it). Amounts are in
 the entity's local currency as Decimal(20, 2); foreign-currency amounts and quantities sit beside
-them. Debits and credits are separate non-negative columns on voucher lines; balances are signed
+them. Debits and credits are separate columns on voucher lines, normally non-negative; a negative
+value is a red-ink reversal (红字冲销) on that side, as Chinese ledgers record it. Balances are signed
 (debit positive, credit negative) so that `opening + debit - credit = closing` holds for every
 account and dimension value.
 
@@ -94,8 +95,8 @@ LINES = {
     "line_number": pl.Int32,
     "description": pl.Utf8,
     "account_code": pl.Utf8,
-    "debit": AMOUNT,  # local currency, ≥ 0
-    "credit": AMOUNT,  # local currency, ≥ 0
+    "debit": AMOUNT,  # local currency; negative = red-ink reversal (红字)
+    "credit": AMOUNT,  # local currency; negative = red-ink reversal (红字)
     "currency": pl.Utf8,  # transaction currency when foreign
     "fx_amount": AMOUNT,  # signed: debit positive
     "fx_rate": RATE,

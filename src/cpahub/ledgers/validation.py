@@ -49,7 +49,7 @@ CHECKS = [
     Check("unreadable", ERROR, _("The file could not be read")),
     Check("voucher_unbalanced", ERROR, _("Voucher does not balance")),
     Check("totals_unbalanced", ERROR, _("Total debit differs from total credit")),
-    Check("negative_amount", ERROR, _("Negative debit or credit amount")),
+    Check("negative_amount", INFO, _("Red-ink (negative) amount")),
     Check("duplicate_account", ERROR, _("Account code listed twice in the chart")),
     Check("unknown_account", ERROR, _("Unknown account code")),
     Check("balance_unknown_account", WARNING, _("Balance of an account not in the chart")),
@@ -85,7 +85,7 @@ MESSAGES = {
         "Total debit {total_debit} differs from total credit {total_credit} by {difference}"
     ),
     "negative_amount": N_(
-        "Negative amount on voucher {voucher} line {line_number}: debit {debit}, credit {credit}"
+        "Red-ink (negative) amount on voucher {voucher} line {line_number}: debit {debit}, credit {credit}"
     ),
     "duplicate_account": N_("Account code {account_code} appears {count} times in the chart of accounts"),
     "unknown_account": N_("Account {account_code} is not in the chart of accounts (lines: {lines})"),
@@ -520,7 +520,7 @@ def check_negative_amounts(ledger: _Ledger, findings: Findings) -> None:
         return
     rows = negative.head(findings.cap).collect()
     findings.add_rows(
-        ERROR,
+        INFO,
         "negative_amount",
         rows,
         lambda r: (

@@ -371,18 +371,20 @@ def test_vouchers_in_a_period_the_ledger_does_not_list(tmp_path):
     ]
 
 
-def test_negative_amounts(tmp_path):
+def test_red_ink_amounts_are_listed_not_refused(tmp_path):
+    """红字冲销: Chinese ledgers reverse entries with negative amounts on the same side."""
     text = edit(BOOKS, "|cash sale|1001|100.00|", "|cash sale|1001|100.00|-5.00")
     text = edit(text, "|cash sale|6001||100.00", "|cash sale|6001||105.00")
     text = edit(text, "balance|6001|||0.00|0.00|150.00|-150.00", "balance|6001|||0.00|0.00|155.00|-155.00")
     text = edit(text, "balance|1001|||500.00|120.00|0.00|620.00", "balance|1001|||500.00|120.00|-5.00|625.00")
     report = check(tmp_path, text)
-    assert codes(report) == {"error:negative_amount": 1}
+    assert codes(report) == {"info:negative_amount": 1}
+    assert report.outcome == SnapshotStatus.ACCEPTED
     assert found(report, "negative_amount") == [
         (
-            "error",
+            "info",
             "books.tiny:22",
-            "Negative amount on voucher 记-1 (2024/01) line 1: debit 100.00, credit -5.00",
+            "Red-ink (negative) amount on voucher 记-1 (2024/01) line 1: debit 100.00, credit -5.00",
         )
     ]
 

@@ -15,12 +15,10 @@ Limits (settings, with defaults):
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime
 import io
 import logging
-import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,14 +26,16 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from cpahub.core import textio
+from cpahub.core.textio import DELIMITERS, sniff_delimiter
 from cpahub.registry.importing.normalise import as_text, clean_cell
 
 logger = logging.getLogger(__name__)
 
-DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 MAX_COLUMNS = 500
-MAX_ZIP_MEMBERS = 5000
-RATIO_CHECK_FROM_BYTES = 1024 * 1024  # small members may compress well without being a threat
+MAX_ZIP_MEMBERS = textio.MAX_ZIP_MEMBERS
+# Small members may compress well without being a threat.
+RATIO_CHECK_FROM_BYTES = textio.RATIO_CHECK_FROM_BYTES
 HEADER_SEARCH_ROWS = 10
 
 Cell = str | datetime.date
@@ -152,61 +152,22 @@ def read(data: bytes, *, sheet: str | None = None) -> Sheet:
 
 def decode(data: bytes) -> tuple[str, str]:
     """Return (text, encoding name). Strict UTF-8 first, then GB18030; never guesses silently."""
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data.decode("utf-8-sig"), "UTF-8 (BOM)"
-        except UnicodeDecodeError as error:
-            raise _undecodable(data, error, "UTF-8") from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "UTF-16"
-        except UnicodeDecodeError as error:
-            raise _undecodable(data, error, "UTF-16") from None
-    if b"\x00" in data:
+    try:
+        return textio.decode(data)
+    except textio.TextDecodeError as error:
+        if error.code == "binary":
+            raise ReadError(
+                _("This is not a text file (it contains NUL bytes). Upload a CSV or an .xlsx file."),
+                code="binary",
+            ) from None
         raise ReadError(
-            _("This is not a text file (it contains NUL bytes). Upload a CSV or an .xlsx file."),
-            code="binary",
-        )
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "GB18030"
-    except UnicodeDecodeError as error:
-        raise _undecodable(data, error, "UTF-8 / GB18030") from None
-
-
-def _undecodable(data: bytes, error: UnicodeDecodeError, tried: str) -> ReadError:
-    return ReadError(
-        _(
-            "The file is not readable as %(encodings)s text: the byte 0x%(byte)02X at offset %(offset)d "
-            "cannot be decoded. Save the file as CSV UTF-8 and upload it again."
-        )
-        % {"encodings": tried, "byte": data[error.start], "offset": error.start},
-        code="encoding",
-    )
-
-
-def sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the first lines into the most rows of the same width."""
-    sample = "\n".join(text.splitlines()[:50])
-    best, best_score = ",", (0, 0)
-    for delimiter in DELIMITERS:
-        try:
-            rows = [
-                r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(c.strip() for c in r)
-            ]
-        except csv.Error:
-            continue
-        widths = Counter(len(r) for r in rows if len(r) > 1)
-        if not widths:
-            continue
-        width, consistent = widths.most_common(1)[0]
-        score = (consistent, width)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
+            _(
+                "The file is not readable as %(encodings)s text: the byte 0x%(byte)02X at offset %(offset)d "
+                "cannot be decoded. Save the file as CSV UTF-8 and upload it again."
+            )
+            % {"encodings": error.tried, "byte": error.byte, "offset": error.offset},
+            code="encoding",
+        ) from None
 
 
 def read_csv(data: bytes) -> Sheet:
@@ -256,43 +217,42 @@ def _append(rows: list, number: int, values, limit: int) -> None:
 def check_zip(data: bytes) -> None:
     """Refuse a workbook whose zip members would inflate to something dangerous."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, EOFError):
+        archive = textio.open_zip(data)
+    except textio.ArchiveRefused:
         raise ReadError(
             _("The Excel file is damaged or incomplete; it is not a valid .xlsx file."), code="damaged"
         ) from None
     with archive:
-        members = archive.infolist()
-        if len(members) > MAX_ZIP_MEMBERS:
-            raise ReadError(_("The Excel file has too many parts to be a normal workbook."), code="zip_bomb")
-        total = 0
-        ratio = max_compression_ratio()
-        for member in members:
-            total += member.file_size
-            if member.file_size > RATIO_CHECK_FROM_BYTES and member.file_size > ratio * max(
-                member.compress_size, 1
-            ):
+        try:
+            members = textio.inspect_zip(
+                archive,
+                max_total=max_uncompressed_bytes(),
+                max_ratio=max_compression_ratio(),
+                max_members=MAX_ZIP_MEMBERS,
+                ratio_from=RATIO_CHECK_FROM_BYTES,
+            )
+        except textio.ArchiveRefused as refused:
+            if refused.reason == "members":
+                raise ReadError(
+                    _("The Excel file has too many parts to be a normal workbook."), code="zip_bomb"
+                ) from None
+            if refused.reason == "ratio":
                 raise ReadError(
                     _(
                         "The Excel file was refused: its part %(name)s would expand %(ratio)d times, "
                         "to %(size)s MB. This is how zip bombs look; real workbooks do not."
                     )
-                    % {
-                        "name": member.filename[:80],
-                        "ratio": member.file_size // max(member.compress_size, 1),
-                        "size": megabytes(member.file_size),
-                    },
+                    % {"name": refused.member[:80], "ratio": refused.ratio, "size": megabytes(refused.size)},
                     code="zip_bomb",
-                )
-        if total > max_uncompressed_bytes():
+                ) from None
             raise ReadError(
                 _(
                     "The Excel file was refused: it would expand to %(size)s MB, more than the %(limit)s MB "
                     "allowed. Split it into smaller files or save it as CSV."
                 )
-                % {"size": megabytes(total), "limit": megabytes(max_uncompressed_bytes())},
+                % {"size": megabytes(refused.size), "limit": megabytes(refused.limit)},
                 code="zip_bomb",
-            )
+            ) from None
         names = {member.filename for member in members}
         if "xl/workbook.xml" not in names:
             raise ReadError(

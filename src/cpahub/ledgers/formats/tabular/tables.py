@@ -1,0 +1,257 @@
+"""The tables of an input: CSV files, workbook sheets, folders and zip archives of them (zip-bomb guarded)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from cpahub.core import textio as coretext
+from cpahub.ledgers.canonical import Issue
+from cpahub.ledgers.formats import FormatError
+from cpahub.ledgers.formats.tabular.profiles import HEADER_SEARCH_ROWS
+from cpahub.ledgers.formats.textio import (
+    ROW,
+    head_rows,
+    open_text,
+    option_delimiter,
+    read_delimited,
+    zip_limits,
+)
+
+TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
+CSV_DELIMITERS = (",", "\t", ";", "|")
+
+
+# --- tables ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    name: str  # for locations: "file.csv" or "book.xlsx[Sheet1]"
+    rows: list[list[str]]  # the first rows, for the header search
+    load: object  # callable(skip_rows: int, headers: list[str]) -> DataFrame of text columns + ROW
+    size: int = 1
+    numeric: set = field(default_factory=set)  # columns whose cells are all numbers (a workbook's)
+
+
+def _limits(options: dict) -> tuple[int, int]:
+    return zip_limits(options)
+
+
+def _cell_text(value) -> str | None:
+    """An Excel cell as the text a CSV export would hold."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime.datetime):
+        return (
+            value.strftime("%Y-%m-%d")
+            if value.time() == datetime.time()
+            else value.strftime("%Y-%m-%d %H:%M:%S")
+        )
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(Decimal(repr(value)), "f")
+    result = str(value).strip()
+    return result or None
+
+
+@contextlib.contextmanager
+def _xlsx_tables(path: Path, display: str, options: dict, sink) -> Iterator[list[Table]]:
+    import openpyxl
+
+    max_total, max_ratio = _limits(options)
+    try:
+        with coretext.open_zip(path) as archive:
+            names = {
+                m.filename for m in coretext.inspect_zip(archive, max_total=max_total, max_ratio=max_ratio)
+            }
+    except coretext.ArchiveRefused as refused:
+        raise FormatError(_archive_message(refused, "workbook"), display) from None
+    if "xl/workbook.xml" not in names:
+        raise FormatError("this zip file is not an Excel workbook", display)
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for damaged files
+        raise FormatError(
+            f"the workbook is damaged or incomplete ({type(error).__name__})", display
+        ) from None
+    try:
+        wanted = options.get("sheet")
+        if wanted and wanted not in workbook.sheetnames:
+            raise FormatError(
+                f"no sheet {wanted!r}; the sheets are {', '.join(workbook.sheetnames)}", display
+            )
+        tables = []
+        for sheet_name in [wanted] if wanted else workbook.sheetnames:
+            sheet = workbook[sheet_name]
+            if not hasattr(sheet, "iter_rows"):
+                continue
+            sheet.reset_dimensions()
+            try:
+                rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+            except Exception as error:
+                raise FormatError(
+                    f"the sheet cannot be read; the workbook is damaged ({type(error).__name__})",
+                    f"{display}[{sheet_name}]",
+                ) from None
+            if not any(any(_cell_text(c) is not None for c in row) for row in rows):
+                continue
+            tables.append(_sheet_table(f"{display}[{sheet_name}]", rows))
+        yield tables
+    finally:
+        workbook.close()
+
+
+def _sheet_table(name: str, rows: list[list]) -> Table:
+    """A worksheet's rows (cell values as openpyxl gives them) as a table. Numbers in number cells
+    have no thousands separators and a decimal point by construction: their columns are marked
+    numeric, so that no decimal-mark guessing is needed for them."""
+
+    def load(skip: int, headers: list[str]) -> pl.DataFrame:
+        width = len(headers)
+        columns: dict[str, list] = {h: [] for h in headers}
+        texts = [True] * width  # no number cell seen yet is False
+        numbers = [False] * width
+        keep_rows = []
+        for offset, row in enumerate(rows[skip:]):
+            if not any(c is not None and c != "" for c in row):
+                continue
+            if len(row) > width and any(c is not None for c in row[width:]):
+                raise FormatError(
+                    f"this row has values beyond the {width} header columns", f"{name}:{skip + offset + 1}"
+                )
+            keep_rows.append(skip + offset + 1)
+            for index, header in enumerate(headers):
+                value = row[index] if index < len(row) else None
+                if value is not None:
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        numbers[index] = True
+                    elif _cell_text(value) is not None:
+                        texts[index] = False
+                columns[header].append(_cell_text(value))
+        table.numeric = {h for h, n, t in zip(headers, numbers, texts, strict=True) if n and t}
+        frame = pl.DataFrame(columns, schema=dict.fromkeys(headers, pl.String))
+        return frame.with_columns(pl.Series(ROW, keep_rows, dtype=pl.Int64)).select([ROW, *headers])
+
+    head = [[_cell_text(c) or "" for c in row] for row in rows[: HEADER_SEARCH_ROWS + 2]]
+    table = Table(name, head, load, len(rows))
+    return table
+
+
+@contextlib.contextmanager
+def _csv_table(path: Path, display: str, options: dict) -> Iterator[Table]:
+    with open_text(path, name=display, encoding=options.get("encoding")) as source:
+        delimiter = option_delimiter(options.get("delimiter")) or coretext.sniff_delimiter(
+            source.head, CSV_DELIMITERS
+        )
+        rows = head_rows(source.head, delimiter, limit=HEADER_SEARCH_ROWS + 2)
+
+        def load(skip: int, headers: list[str]) -> pl.DataFrame:
+            return read_delimited(source, delimiter=delimiter, headers=headers, skip_lines=skip)
+
+        yield Table(display, rows, load, path.stat().st_size)
+
+
+@contextlib.contextmanager
+def _tables(path: Path, options: dict, sink) -> Iterator[list[Table]]:
+    """The tables of a CSV file, a workbook, or a folder / zip of them."""
+    with contextlib.ExitStack() as stack:
+        files: list[tuple[str, Path]] = []
+        if path.is_dir():
+            files = [
+                (str(p.relative_to(path)), p)
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES and not p.name.startswith((".", "~$"))
+            ]
+        elif _is_zip(path) and not _is_workbook(path):
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cpahub-tabular-")))
+            files = _unzip(path, folder, options, sink)
+        else:
+            files = [(path.name, path)]
+        tables: list[Table] = []
+        for display, file in files:
+            if _is_zip(file):
+                tables += stack.enter_context(_xlsx_tables(file, display, options, sink))
+            else:
+                tables.append(stack.enter_context(_csv_table(file, display, options)))
+        if not tables:
+            raise FormatError("no table found (the file or its sheets are empty)", path.name)
+        yield tables
+
+
+def _is_zip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == b"PK\x03\x04"
+
+
+def _is_workbook(path: Path) -> bool:
+    try:
+        with coretext.open_zip(path) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except coretext.ArchiveRefused:
+        return path.suffix.lower() in (".xlsx", ".xlsm")
+
+
+def _unzip(path: Path, folder: Path, options: dict, sink) -> list[tuple[str, Path]]:
+    max_total, max_ratio = _limits(options)
+    files = []
+    try:
+        with coretext.open_zip(path) as archive:
+            budget = max_total
+            for number, member in enumerate(
+                coretext.inspect_zip(archive, max_total=max_total, max_ratio=max_ratio)
+            ):
+                suffix = Path(member.filename).suffix.lower()
+                if member.is_dir():
+                    continue
+                if suffix not in TABLE_SUFFIXES:
+                    sink.report(
+                        Issue(
+                            "info",
+                            "file_ignored",
+                            f"{member.filename}: not a table; ignored",
+                            member.filename,
+                        )
+                    )
+                    continue
+                target = folder / f"{number:05d}{suffix}"  # never a name from the archive
+                with target.open("wb") as out:
+                    budget -= coretext.copy_member(archive, member, out, limit=budget)
+                files.append((member.filename, target))
+    except coretext.ArchiveRefused as refused:
+        raise FormatError(_archive_message(refused, "zip archive"), path.name) from None
+    return files
+
+
+def _archive_message(refused: coretext.ArchiveRefused, what: str) -> str:
+    mb = 1024 * 1024
+    if refused.reason == "damaged":
+        return f"the {what} is damaged or incomplete"
+    if refused.reason == "members":
+        return f"the {what} has {refused.size} parts, more than the {refused.limit} allowed"
+    if refused.reason == "ratio":
+        return (
+            f"refused: its part {refused.member} would expand {refused.ratio} times, to {refused.size / mb:.1f} MB "
+            "(this is how zip bombs look)"
+        )
+    if refused.reason == "total":
+        return (
+            f"refused: it would expand to {refused.size / mb:.1f} MB, more than {refused.limit / mb:.1f} MB"
+        )
+    return f"refused: {refused.member} inflates to more than it declares or than allowed (a zip bomb?)"
