@@ -4,9 +4,12 @@ from cpahub.testing import factories
 from cpahub.testing.browser import browser, page, phone_page  # noqa: F401 - fixtures
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def english(settings):
-    """Run in English: tests assert the source (English) texts, not the Chinese catalogue's."""
+    """Run in English: tests assert the source (English) texts, not the Chinese catalogue's.
+
+    Tests of the Chinese interface switch explicitly (`translation.override("zh-hans")`).
+    """
     from django.utils import translation
 
     settings.LANGUAGE_CODE = "en"

@@ -36,7 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from cpahub.accounts.choices import FIRM_ROLES, OrgKind, OrgStatus, Outcome, SecurityEventType
 from cpahub.accounts.models import Organisation
@@ -60,11 +60,11 @@ UPLOAD_PREFIX = "ledger-uploads"
 READ_SHARE, CHECK_DONE = 80, 90
 
 OUTCOME_MESSAGES = {
-    SnapshotStatus.ACCEPTED: N_("Every check passed."),
-    SnapshotStatus.ACCEPTED_WITH_WARNINGS: N_(
+    SnapshotStatus.ACCEPTED: gettext_noop("Every check passed."),
+    SnapshotStatus.ACCEPTED_WITH_WARNINGS: gettext_noop(
         "Warnings: {warnings}; the ledger can be used, see the findings."
     ),
-    SnapshotStatus.REFUSED: N_(
+    SnapshotStatus.REFUSED: gettext_noop(
         "Errors: {errors} ({checks}). The snapshot's files are kept for inspection; it never becomes the "
         "current ledger."
     ),

@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import polars as pl
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop as N_
 
 from cpahub.ledgers import canonical
 from cpahub.ledgers.choices import SnapshotStatus
@@ -77,90 +76,96 @@ CHECKS_BY_CODE = {check.code: check for check in CHECKS}
 # Message templates (English; translated when shown). A key "code:variant" is used when the
 # issue's data has a "variant".
 MESSAGES = {
-    "unreadable": N_("The file could not be read: {error}"),
-    "voucher_unbalanced": N_(
+    "unreadable": gettext_noop("The file could not be read: {error}"),
+    "voucher_unbalanced": gettext_noop(
         "Voucher {voucher} does not balance: debit {debit}, credit {credit}, difference {difference}"
     ),
-    "totals_unbalanced": N_(
+    "totals_unbalanced": gettext_noop(
         "Total debit {total_debit} differs from total credit {total_credit} by {difference}"
     ),
-    "negative_amount": N_(
+    "negative_amount": gettext_noop(
         "Red-ink (negative) amount on voucher {voucher} line {line_number}: debit {debit}, credit {credit}"
     ),
-    "duplicate_account": N_("Account code {account_code} appears {count} times in the chart of accounts"),
-    "unknown_account": N_("Account {account_code} is not in the chart of accounts (lines: {lines})"),
-    "unknown_account:missing": N_("Voucher lines without an account code: {lines}"),
-    "balance_unknown_account": N_(
+    "duplicate_account": gettext_noop(
+        "Account code {account_code} appears {count} times in the chart of accounts"
+    ),
+    "unknown_account": gettext_noop(
+        "Account {account_code} is not in the chart of accounts (lines: {lines})"
+    ),
+    "unknown_account:missing": gettext_noop("Voucher lines without an account code: {lines}"),
+    "balance_unknown_account": gettext_noop(
         "The balances list account {account_code}, which is not in the chart of accounts"
     ),
-    "balance_roll_forward": N_(
+    "balance_roll_forward": gettext_noop(
         "Balance of {item} does not roll forward: opening {opening} + debit {debit} − credit {credit} "
         "= {expected}, but closing is {closing}"
     ),
-    "tb_ledger_mismatch": N_(
+    "tb_ledger_mismatch": gettext_noop(
         "Account {account_code}: the balances show debit {balance_debit}, credit {balance_credit}; "
         "the voucher lines add up to debit {ledger_debit}, credit {ledger_credit}"
     ),
-    "tb_ledger_mismatch:net": N_(
+    "tb_ledger_mismatch:net": gettext_noop(
         "Account {account_code}: the balances move by {balance_net} (closing − opening); "
         "the voucher lines by {ledger_net}"
     ),
-    "tb_ledger_mismatch:missing": N_(
+    "tb_ledger_mismatch:missing": gettext_noop(
         "Account {account_code} has voucher lines (debit {ledger_debit}, credit {ledger_credit}) "
         "but no balance"
     ),
-    "parent_child_mismatch": N_(
+    "parent_child_mismatch": gettext_noop(
         "Account {account_code}: {field} is {parent}, its sub-accounts add up to {children}"
     ),
-    "tb_dimension_mismatch": N_(
+    "tb_dimension_mismatch": gettext_noop(
         "Account {account_code}, {dimension_type} {dimension_code}: the balances show debit "
         "{balance_debit}, credit {balance_credit}; the voucher lines add up to debit {ledger_debit}, "
         "credit {ledger_credit}"
     ),
-    "unknown_dimension": N_(
+    "unknown_dimension": gettext_noop(
         "{dimension_type} code {dimension_code} is not in the master list (lines: {lines})"
     ),
-    "unknown_dimension:balances": N_(
+    "unknown_dimension:balances": gettext_noop(
         "The balances use {dimension_type} code {dimension_code}, which is not in the master list"
     ),
-    "dimension_without_master": N_(
+    "dimension_without_master": gettext_noop(
         "Voucher lines use {dimension_type} codes, but the ledger has no {dimension_type} list "
         "(codes: {codes}, lines: {lines})"
     ),
-    "line_on_parent_account": N_(
+    "line_on_parent_account": gettext_noop(
         "Account {account_code} has sub-accounts, but voucher lines are posted to it (lines: {lines})"
     ),
-    "voucher_number_gap": N_(
+    "voucher_number_gap": gettext_noop(
         "Voucher numbers {first} to {last} ({missing}) are missing in {year}/{period:02d} type {voucher_type}"
     ),
-    "voucher_number_gap:single": N_(
+    "voucher_number_gap:single": gettext_noop(
         "Voucher number {first} is missing in {year}/{period:02d} type {voucher_type}"
     ),
-    "voucher_number_duplicate": N_("Voucher number {voucher_number} is used by {count} vouchers ({numbers})"),
-    "voucher_number_duplicate:dates": N_(
+    "voucher_number_duplicate": gettext_noop(
+        "Voucher number {voucher_number} is used by {count} vouchers ({numbers})"
+    ),
+    "voucher_number_duplicate:dates": gettext_noop(
         "Voucher {voucher} has lines with different dates ({first_date} to {last_date})"
     ),
-    "duplicate_line_number": N_("Voucher {voucher} repeats line numbers (repeated: {repeated})"),
-    "line_outside_entity_period": N_(
+    "duplicate_line_number": gettext_noop("Voucher {voucher} repeats line numbers (repeated: {repeated})"),
+    "line_outside_entity_period": gettext_noop(
         "Voucher {voucher} dated {first_date} to {last_date} lies outside the ledger's period "
         "{period_start} to {period_end} (fiscal year {entity_year})"
     ),
-    "unknown_period": N_(
+    "unknown_period": gettext_noop(
         "Period {year}/{period:02d} is not in the ledger's list of periods (vouchers: {vouchers})"
     ),
-    "line_outside_period_dates": N_(
+    "line_outside_period_dates": gettext_noop(
         "Voucher {voucher} dated {first_date} to {last_date} lies outside its period {start} to {end}"
     ),
-    "voucher_partly_void": N_(
+    "voucher_partly_void": gettext_noop(
         "Voucher {voucher}: {void_lines} of {lines} lines are marked void; the whole voucher is treated as void"
     ),
-    "no_lines": N_("The ledger has no voucher lines"),
-    "void_voucher": N_("Voucher {voucher} is void (debit {debit}, credit {credit})"),
-    "no_chart": N_(
+    "no_lines": gettext_noop("The ledger has no voucher lines"),
+    "void_voucher": gettext_noop("Voucher {voucher} is void (debit {debit}, credit {credit})"),
+    "no_chart": gettext_noop(
         "The ledger has no chart of accounts: account codes cannot be checked, and an account is taken as "
         "a parent when another account's code begins with its code"
     ),
-    "no_balances": N_(
+    "no_balances": gettext_noop(
         "The ledger has no account balances: the balance and trial-balance checks were skipped"
     ),
 }

@@ -1201,7 +1201,23 @@ class PackageReport:
 
 # Ledger findings that are conformance errors for a package, whatever an import makes of them (an
 # import of a client's messy export may only warn): the rules of spec.md section 5.
-CONFORMANCE_SEVERITY = dict.fromkeys(("voucher_unbalanced", "totals_unbalanced", "duplicate_account", "unknown_account", "balance_unknown_account", "balance_roll_forward", "tb_ledger_mismatch", "parent_child_mismatch", "unknown_dimension", "dimension_without_master", "unknown_period", "duplicate_line_number"), ERROR)
+CONFORMANCE_SEVERITY = dict.fromkeys(
+    (
+        "voucher_unbalanced",
+        "totals_unbalanced",
+        "duplicate_account",
+        "unknown_account",
+        "balance_unknown_account",
+        "balance_roll_forward",
+        "tb_ledger_mismatch",
+        "parent_child_mismatch",
+        "unknown_dimension",
+        "dimension_without_master",
+        "unknown_period",
+        "duplicate_line_number",
+    ),
+    ERROR,
+)
 
 
 def validate_package(path, *, cap: int = DEFAULT_CAP) -> list[Issue]:

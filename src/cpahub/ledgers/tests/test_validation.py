@@ -201,7 +201,11 @@ def test_unknown_account_codes_on_lines_and_balances(tmp_path):
         ("error", "books.tiny:28", "Account 1009 is not in the chart of accounts (lines: 1)"),
     ]
     assert found(report, "balance_unknown_account") == [
-        ("warning", "balances: 1009", "The balances list account 1009, which is not in the chart of accounts"),
+        (
+            "warning",
+            "balances: 1009",
+            "The balances list account 1009, which is not in the chart of accounts",
+        ),
     ]
 
 
