@@ -59,10 +59,17 @@ def available() -> dict:
 
 
 def detect(path: Path) -> str:
-    """The format of `path` judged from its first bytes; FormatError when none or several fit."""
-    with path.open("rb") as handle:
-        head = handle.read(64 * 1024)
-    matches = [name for name, module in available().items() if module.sniff(head, path.name)]
-    if not matches:
-        raise FormatError("the format could not be recognised; name it with --format", str(path.name))
-    return matches[0]
+    """The format of `path` (a file, or a folder of module files) judged from first bytes.
+
+    For a folder, every file in it is sniffed and the most specific format that fits any of them
+    wins (the order of MODULES). FormatError when none fits.
+    """
+    files = sorted(p for p in path.iterdir() if p.is_file())[:200] if path.is_dir() else [path]
+    modules = available()
+    for name, module in modules.items():
+        for file in files:
+            with file.open("rb") as handle:
+                head = handle.read(64 * 1024)
+            if module.sniff(head, file.name):
+                return name
+    raise FormatError("the format could not be recognised; name it with --format", str(path.name))
