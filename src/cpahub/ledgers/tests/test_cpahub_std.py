@@ -955,3 +955,17 @@ def test_a_red_ink_amount_keeps_its_side_through_a_round_trip(tmp_path):
         ("6001", "0.00", "-100.00"),
     ]
     assert [i for i in again.issues if i.data.get("column") in ("debit", "credit")] == []
+
+
+def test_a_header_that_is_not_a_csv_record_is_a_clear_error(tmp_path):
+    """Found by hypothesis: a header line holding only a quote character."""
+    from cpahub.ledgers.formats.cpahub_std_validate import Problems, _read_header
+
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(b'"\n')
+    problems = Problems(strict=False)
+    assert _read_header(path, "accounts.csv", problems) is None
+    assert [(i.code, i.location) for i in problems.issues] == [("header", "accounts.csv:1")]
+    assert "not a valid CSV record" in problems.issues[0].message
+    with pytest.raises(FormatError, match="not a valid CSV record"):
+        _read_header(path, "accounts.csv", Problems(strict=True))
