@@ -13,6 +13,7 @@ api_patterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("core/", include("cpahub.core.api.urls")),
     path("registry/", include("cpahub.registry.api.urls")),
+    path("ledgers/", include("cpahub.ledgers.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +23,7 @@ urlpatterns = [
     path("log/", include("cpahub.core.urls")),
     path("registry/import/", include("cpahub.registry.urls_import")),
     path("registry/", include("cpahub.registry.urls")),
+    path("ledgers/", include("cpahub.ledgers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),

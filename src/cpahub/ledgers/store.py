@@ -303,7 +303,7 @@ class SnapshotReader:
         else:
             if not path.is_file():
                 raise SnapshotError(f"{name} is missing")
-            if self.verify and _sm3_path(path) != part["sm3"]:
+            if self.verify and not _matches(path, part["sm3"]):
                 raise SnapshotIntegrityError(f"{name} does not match its SM3 digest in the manifest")
         self._paths[part["name"]] = path
         return path
@@ -311,7 +311,7 @@ class SnapshotReader:
     def _download(self, name: str, part: dict) -> Path:
         target = self.cache_dir / part["name"]
         if target.is_file():
-            if not self.verify or _sm3_path(target) == part["sm3"]:
+            if not self.verify or _matches(target, part["sm3"]):
                 return target
             target.unlink()  # a damaged cache copy: fetch it again
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -328,3 +328,20 @@ class SnapshotReader:
             if os.path.exists(temporary):
                 os.unlink(temporary)
         return target
+
+
+# Parts this process has already hashed, by path -> (size, mtime_ns, sm3). Paging through a large
+# ledger opens a reader per request; re-hashing gigabytes each time would dominate. A file whose size
+# or modification time changed is hashed again.
+_VERIFIED: dict[str, tuple[int, int, str]] = {}
+
+
+def _matches(path: Path, expected_sm3: str) -> bool:
+    stat = path.stat()
+    seen = _VERIFIED.get(str(path))
+    if seen is not None and seen == (stat.st_size, stat.st_mtime_ns, expected_sm3):
+        return True
+    if _sm3_path(path) != expected_sm3:
+        return False
+    _VERIFIED[str(path)] = (stat.st_size, stat.st_mtime_ns, expected_sm3)
+    return True

@@ -262,3 +262,20 @@ def test_remote_storage_part_changed_at_the_source_is_refused(tmp_path):
         reader.lazy("accounts")
     cache = tmp_path / "data" / "cache" / "ledgers" / digest / "accounts"
     assert list(cache.iterdir()) == []  # nothing unverified is left in the cache
+
+
+def test_a_part_is_hashed_once_per_process_until_it_changes(tmp_path, monkeypatch):
+    from cpahub.ledgers import store
+
+    part = tmp_path / "part.parquet"
+    part.write_bytes(b"parquet bytes")
+    digest = store._sm3_path(part)
+    calls = []
+    real = store._sm3_path
+    monkeypatch.setattr(store, "_sm3_path", lambda p: calls.append(p) or real(p))
+    monkeypatch.setattr(store, "_VERIFIED", {})
+    assert store._matches(part, digest) and store._matches(part, digest)
+    assert len(calls) == 1
+    part.write_bytes(b"altered bytes!")  # size changes: hashed again, and refused
+    assert not store._matches(part, digest)
+    assert len(calls) == 2

@@ -1,0 +1,10 @@
+from rest_framework.routers import DefaultRouter
+
+from cpahub.ledgers.api import views
+
+router = DefaultRouter()
+router.register("snapshots", views.SnapshotViewSet, basename="snapshot")
+router.register("imports", views.ImportViewSet, basename="import")
+
+app_name = "ledgers-api"
+urlpatterns = router.urls
