@@ -41,6 +41,7 @@ from pathlib import Path
 import polars as pl
 from cryptography.hazmat.primitives import hashes
 
+from cpahub.core import textio as core_textio
 from cpahub.ledgers import canonical, spec
 from cpahub.ledgers.canonical import Issue
 from cpahub.ledgers.formats import FormatError
@@ -68,14 +69,14 @@ from cpahub.ledgers.formats.cpahub_std_validate import (  # noqa: F401 -- the ch
     check_package,
     validate_package,
 )
+from cpahub.ledgers.formats.textio import zip_limits
+from cpahub.ledgers.formats.xmlsafe import archive_error
 
 FORMAT = "cpahub"
 LABEL = "cpahub audit data standard v1 (CSV files and manifest.json)"
 
 MANIFEST = spec.MANIFEST
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
-ZIP_MAX_RATIO = 200  # a member that inflates more than this (and past 10 MB) is refused as a bomb
-ZIP_RATIO_FLOOR = 10 * 1024 * 1024
 
 
 # --------------------------------------------------------------------------------------------------
@@ -147,6 +148,16 @@ class Package:
                 self.zip = zipfile.ZipFile(self.path)
             except (zipfile.BadZipFile, OSError) as error:
                 raise FormatError(f"not a readable zip file ({error})", self.path.name) from None
+            max_total, max_ratio = zip_limits({})
+            try:  # declared sizes checked before anything is inflated (zip bombs)
+                core_textio.inspect_zip(self.zip, max_total=max_total, max_ratio=max_ratio)
+            except core_textio.ArchiveRefused as refused:
+                if refused.reason == "ratio":  # name the member relative to the package
+                    member = refused.member.rsplit("/", 1)[-1]
+                    raise FormatError(
+                        f"refused: the member inflates {refused.ratio} times (a zip bomb?)", member
+                    ) from None
+                raise archive_error(refused, self.path.name) from None
             self.prefix = self._find_prefix()
         else:
             raise FormatError(
@@ -218,15 +229,6 @@ class Package:
         target = Path(self._tmp.name) / name
         info = self.zip.getinfo(self.prefix + name)
         limit = info.file_size
-        if (
-            info.compress_size
-            and info.file_size > ZIP_RATIO_FLOOR
-            and info.file_size > ZIP_MAX_RATIO * info.compress_size
-        ):
-            raise FormatError(
-                f"refused: the member inflates {info.file_size // max(info.compress_size, 1)} times (a zip bomb?)",
-                name,
-            )
         if expected_bytes is not None and info.file_size > expected_bytes:
             limit = expected_bytes  # never inflate past what the manifest announces
         digests = Digests()

@@ -42,6 +42,7 @@ from lxml import etree
 from cpahub.core import textio as core_textio
 from cpahub.ledgers.canonical import Issue
 from cpahub.ledgers.formats import FormatError
+from cpahub.ledgers.formats.textio import zip_limits
 
 # lxml parser options for every XML ledger file (iterparse and XMLParser take the same names).
 SAFE_OPTIONS = {
@@ -55,8 +56,6 @@ SAFE_OPTIONS = {
 }
 LINE = "__line"  # source line of each row in the frames readers build
 PROLOG_LIMIT = 1024 * 1024  # bytes of comments/PIs allowed before the root element
-ZIP_MAX_TOTAL = 64 * 1024**3  # inflated bytes of one archive
-ZIP_MAX_RATIO = 200  # a member expanding more than this (and over 1 MB) is a bomb
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +157,8 @@ def _file_source(path: Path, name: str) -> Source:
 def _zip_sources(path: Path, accept) -> list[Source]:
     try:
         archive = core_textio.open_zip(path)
-        members = core_textio.inspect_zip(archive, max_total=ZIP_MAX_TOTAL, max_ratio=ZIP_MAX_RATIO)
+        max_total, max_ratio = zip_limits({})  # CPAHUB_LEDGER_MAX_UNCOMPRESSED_MB / _COMPRESSION_RATIO
+        members = core_textio.inspect_zip(archive, max_total=max_total, max_ratio=max_ratio)
     except core_textio.ArchiveRefused as error:
         raise archive_error(error, path.name) from None
     chosen = []
