@@ -226,6 +226,14 @@ class LedgerSource(Protocol):
     def lazy(self, name: str) -> pl.LazyFrame: ...
 
 
+def collect(source: LedgerSource, name: str) -> pl.DataFrame:
+    """A whole table of `source`, or an empty one of the right schema when the source lacks it."""
+    try:
+        return source.lazy(name).collect()
+    except (KeyError, FileNotFoundError):
+        return empty(name)
+
+
 def batched(rows: Iterable[dict], schema: dict, size: int = 50_000):
     """Group row dicts into DataFrames of `size` rows (readers of row-oriented formats use it)."""
     batch: list[dict] = []

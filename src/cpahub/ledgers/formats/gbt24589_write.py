@@ -93,13 +93,6 @@ class _encoded:
         self.handle.close()
 
 
-def _collect(source, name: str) -> pl.DataFrame:
-    try:
-        return source.lazy(name).collect()
-    except (KeyError, FileNotFoundError):
-        return canonical.empty(name)
-
-
 def _escape(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_all(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "").str.replace_many(
         ["&", "<", ">", "\r"], ["&amp;", "&lt;", "&gt;", "&#13;"]
@@ -131,13 +124,13 @@ class _Writer:
         self.source = source
         self.options = options
         self.losses = losses
-        entity = _collect(source, "entity")
+        entity = canonical.collect(source, "entity")
         self.entity = entity.row(0, named=True) if entity.height else dict.fromkeys(canonical.ENTITY)
         self.currency = self.entity.get("currency") or "CNY"
         self.lines = source.lazy("lines")
-        self.dimensions = _collect(source, "dimensions")
-        self.balances = _collect(source, "balances")
-        self.accounts = _collect(source, "accounts")
+        self.dimensions = canonical.collect(source, "dimensions")
+        self.balances = canonical.collect(source, "balances")
+        self.accounts = canonical.collect(source, "accounts")
         self.slots = self._slots()
 
     # -- auxiliary items --
@@ -268,7 +261,7 @@ class _Writer:
                 "standard_version",
             ],
         )
-        periods = _collect(self.source, "periods")
+        periods = canonical.collect(self.source, "periods")
         self._write(
             out,
             periods,
@@ -376,7 +369,7 @@ class _Writer:
             "科目辅助核算",
             ["account", "item", "name", "archive"],
         )
-        flows = _collect(self.source, "cash_flow_items")
+        flows = canonical.collect(self.source, "cash_flow_items")
         self._write(out, flows, "现金流量项目", ["code", "name", "direction"])
         self._write_balances(out)
         self._write_lines(out)
@@ -401,7 +394,7 @@ class _Writer:
         if not balances.height:
             return
         periods = (
-            _collect(self.source, "periods")
+            canonical.collect(self.source, "periods")
             .drop_nulls(["fiscal_year", "period"])
             .sort("fiscal_year", "period")
         )

@@ -59,13 +59,6 @@ def write(source, target: Path, *, options: dict | None = None) -> list[Path]:
     return [target]
 
 
-def _collect(source, name: str) -> pl.DataFrame:
-    try:
-        return source.lazy(name).collect()
-    except (KeyError, FileNotFoundError):
-        return canonical.empty(name)
-
-
 class _Writer:
     def __init__(self, source, out: io.TextIOBase, options: dict, losses: xmlsafe.Losses):
         self.source = source
@@ -80,7 +73,7 @@ class _Writer:
         return f"<{name}>{self.t(value, limit, name)}</{name}>"
 
     def run(self) -> None:
-        entity = _collect(self.source, "entity")
+        entity = canonical.collect(self.source, "entity")
         self.entity = entity.row(0, named=True) if entity.height else dict.fromkeys(canonical.ENTITY)
         if not self.entity.get("currency"):
             raise FormatError("the ledger has no currency; SAF-T needs the default currency")
@@ -105,7 +98,7 @@ class _Writer:
 
     def _header(self, lines: pl.LazyFrame) -> str:
         entity = self.entity
-        periods = _collect(self.source, "periods").drop_nulls(["fiscal_year", "period"])
+        periods = canonical.collect(self.source, "periods").drop_nulls(["fiscal_year", "period"])
         if periods.height:
             first = periods.sort("fiscal_year", "period").row(0, named=True)
             last = periods.sort("fiscal_year", "period").row(-1, named=True)
@@ -166,9 +159,9 @@ class _Writer:
     # -- master files --
 
     def _master_files(self, lines: pl.LazyFrame) -> str:
-        accounts = _collect(self.source, "accounts")
-        balances = _collect(self.source, "balances")
-        dimensions = _collect(self.source, "dimensions")
+        accounts = canonical.collect(self.source, "accounts")
+        balances = canonical.collect(self.source, "balances")
+        dimensions = canonical.collect(self.source, "dimensions")
         used = lines.select(pl.col("account_code").unique()).collect()["account_code"].drop_nulls()
         chart = set(accounts["code"].to_list())
         missing = [c for c in used.to_list() if c not in chart]
@@ -260,7 +253,7 @@ class _Writer:
             )
         if analysis:
             parts.append("<AnalysisTypeTable>" + "".join(analysis) + "</AnalysisTypeTable>\n")
-        if _collect(self.source, "cash_flow_items").height:
+        if canonical.collect(self.source, "cash_flow_items").height:
             self.losses.add("cash_flow_not_written")
         parts.append("</MasterFiles>\n")
         return "".join(parts) if len(parts) > 2 else "<MasterFiles></MasterFiles>\n"
