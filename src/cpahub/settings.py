@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "cpahub.accounts",
     "cpahub.registry",
     "cpahub.ledgers",
+    "cpahub.practice",
+    "cpahub.clients",
+    "cpahub.engagements",
     "cpahub.portal",
     "cpahub.sso",
 ]

@@ -43,6 +43,7 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
     STAFF_AUDITOR = "staff_auditor", _("Staff auditor")
     CPA = "cpa", _("CPA")
+    FIRM_FINANCE = "firm_finance", _("Firm finance staff")
     REGULATOR_READER = "regulator_reader", _("Regulator (read only)")
     CONFIRMER_STAFF = "confirmer_staff", _("Confirming-party staff")
     ENTITY_STAFF = "entity_staff", _("Audited-entity staff")
@@ -55,7 +56,9 @@ class Role(models.TextChoices):
 SEPARATED_ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
 PROVINCE_ROLES = frozenset({Role.ASSOCIATION_LEADER, Role.ASSOCIATION_STAFF})
-FIRM_ROLES = frozenset({Role.FIRM_ADMIN, Role.PARTNER, Role.MANAGER, Role.STAFF_AUDITOR, Role.CPA})
+FIRM_ROLES = frozenset(
+    {Role.FIRM_ADMIN, Role.PARTNER, Role.MANAGER, Role.STAFF_AUDITOR, Role.CPA, Role.FIRM_FINANCE}
+)
 
 # Which roles an organisation of each kind can grant.
 ROLES_BY_KIND = {

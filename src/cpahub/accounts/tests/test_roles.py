@@ -64,7 +64,7 @@ def test_grant_matrix(orgs, people):
             allowed = True
         outcomes[(actor_name, org_name, role)] = allowed
         assert allowed == ((org_name, role) in expected), (actor_name, org_name, role)
-    assert sum(outcomes.values()) == len(VALID) + 5 + 10 + 5
+    assert sum(outcomes.values()) == len(VALID) + len(ASSOCIATION) + 3 * len(FIRM_ROLES)
 
 
 @pytest.mark.parametrize(
