@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "cpahub.practice",
     "cpahub.clients",
     "cpahub.engagements",
+    "cpahub.timesheets",
+    "cpahub.billing",
     "cpahub.portal",
     "cpahub.sso",
 ]

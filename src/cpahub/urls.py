@@ -14,6 +14,10 @@ api_patterns = [
     path("core/", include("cpahub.core.api.urls")),
     path("registry/", include("cpahub.registry.api.urls")),
     path("ledgers/", include("cpahub.ledgers.api.urls")),
+    path("clients/", include("cpahub.clients.api.urls")),
+    path("engagements/", include("cpahub.engagements.api.urls")),
+    path("time/", include("cpahub.timesheets.api.urls")),
+    path("billing/", include("cpahub.billing.api.urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +28,10 @@ urlpatterns = [
     path("registry/import/", include("cpahub.registry.urls_import")),
     path("registry/", include("cpahub.registry.urls")),
     path("ledgers/", include("cpahub.ledgers.urls")),
+    path("clients/", include("cpahub.clients.urls")),
+    path("engagements/", include("cpahub.engagements.urls")),
+    path("time/", include("cpahub.timesheets.urls")),
+    path("billing/", include("cpahub.billing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
