@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_security_event_reset_and_org_status'),
+        ("accounts", "0005_security_event_reset_and_org_status"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('association_leader', 'Association leader'), ('association_staff', 'Association staff'), ('city_staff', 'City association staff'), ('firm_admin', 'Firm administrator'), ('partner', 'Partner'), ('manager', 'Manager'), ('staff_auditor', 'Staff auditor'), ('cpa', 'CPA'), ('firm_finance', 'Firm finance staff'), ('regulator_reader', 'Regulator (read only)'), ('confirmer_staff', 'Confirming-party staff'), ('entity_staff', 'Audited-entity staff'), ('system_admin', 'System administrator'), ('security_admin', 'Security administrator'), ('audit_admin', 'Audit administrator')], max_length=30, verbose_name='role'),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("association_leader", "Association leader"),
+                    ("association_staff", "Association staff"),
+                    ("city_staff", "City association staff"),
+                    ("firm_admin", "Firm administrator"),
+                    ("partner", "Partner"),
+                    ("manager", "Manager"),
+                    ("staff_auditor", "Staff auditor"),
+                    ("cpa", "CPA"),
+                    ("firm_finance", "Firm finance staff"),
+                    ("regulator_reader", "Regulator (read only)"),
+                    ("confirmer_staff", "Confirming-party staff"),
+                    ("entity_staff", "Audited-entity staff"),
+                    ("system_admin", "System administrator"),
+                    ("security_admin", "Security administrator"),
+                    ("audit_admin", "Audit administrator"),
+                ],
+                max_length=30,
+                verbose_name="role",
+            ),
         ),
     ]
