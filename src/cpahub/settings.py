@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "cpahub.engagements",
     "cpahub.timesheets",
     "cpahub.billing",
+    "cpahub.metering",
     "cpahub.portal",
     "cpahub.sso",
 ]
@@ -102,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "cpahub.metering.activity.ActivityMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("engagements/", include("cpahub.engagements.urls")),
     path("time/", include("cpahub.timesheets.urls")),
     path("billing/", include("cpahub.billing.urls")),
+    path("usage/", include("cpahub.metering.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
