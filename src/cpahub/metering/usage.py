@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ class FirmUsage:
     time_entries: int = 0
     reports_issued: int = 0
     closed: bool = False
+    first_active: datetime.date | None = None  # the firm's first day on the platform ("早使用多奖补")
 
 
 def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -109,6 +110,17 @@ def head_offices():
     )
 
 
+def first_active(firms) -> dict[int, datetime.date]:
+    """The first day anyone of each firm (or its branches) used the platform."""
+    ids = [firm.pk for firm in firms]
+    members = Membership.objects.filter(role__in=FIRM_ROLES, organisation__kind=OrgKind.FIRM).filter(
+        Q(organisation_id__in=ids) | Q(organisation__parent_id__in=ids)
+    )
+    head = Coalesce(F("organisation__parent_id"), F("organisation_id"))
+    rows = members.annotate(head=head).values("head").annotate(first=Min("user__active_days__day"))
+    return {row["head"]: row["first"] for row in rows if row["first"]}
+
+
 def figures_for(month: datetime.date, firms) -> list[FirmUsage]:
     """Closed records where the month is closed, live figures otherwise."""
     from cpahub.metering.models import UsageRecord
@@ -118,11 +130,16 @@ def figures_for(month: datetime.date, firms) -> list[FirmUsage]:
     closed = {r.firm_id: r for r in UsageRecord.objects.filter(month=month, firm__in=firms)}
     missing = [firm for firm in firms if firm.pk not in closed]
     live = compute(month, missing) if missing else {}
+    firsts = first_active(firms)
     result = []
     for firm in firms:
         record = closed.get(firm.pk)
         values = {name: getattr(record, name) for name in FIGURES} if record else live[firm.pk]
-        result.append(FirmUsage(firm=firm, month=month, closed=record is not None, **values))
+        result.append(
+            FirmUsage(
+                firm=firm, month=month, closed=record is not None, first_active=firsts.get(firm.pk), **values
+            )
+        )
     return result
 
 

@@ -43,6 +43,7 @@ def _headers():
         _("New engagements"),
         _("Time entries"),
         _("Reports issued"),
+        _("First day on the platform"),
     ]
 
 
@@ -57,6 +58,7 @@ def _row(u):
         u.engagements_new,
         u.time_entries,
         u.reports_issued,
+        u.first_active.isoformat() if u.first_active else "",
     ]
 
 

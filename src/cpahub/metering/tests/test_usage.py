@@ -70,6 +70,7 @@ def test_closing_a_month_keeps_its_figures(w):
     ActiveDay.objects.create(user=w.manager_a, day=datetime.date(2026, 10, 6))
     (row,) = [u for u in usage.figures_for(OCTOBER, [w.firm_a]) if u.firm == w.firm_a]
     assert row.closed and row.active_users == 1
+    assert row.first_active == datetime.date(2026, 10, 5)
     with pytest.raises(ValueError):
         usage.close_month(timezone.localdate())
 
