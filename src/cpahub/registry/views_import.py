@@ -42,7 +42,7 @@ def _importer_kinds(request) -> list[str]:
 
 def _entry(request, token) -> dict:
     entry = uploads.get_upload(request, token.hex)
-    if entry is None:
+    if entry is None or entry.get("kind") not in engine.KINDS:  # e.g. a clients upload's token
         raise Http404
     if not engine.may_import(request.user, entry["kind"]):
         log_denied(request, f"registry import {entry['kind']}")
