@@ -1,0 +1,51 @@
+"""Write operations on time; views, the API and commands call these and nothing else writes."""
+
+from cpahub.timesheets.services.entries import (
+    Cell,
+    add_row,
+    copy_last_week,
+    create_entry,
+    delete_entry,
+    loggable_engagements,
+    monday,
+    parse_hours,
+    profile_for,
+    remove_row,
+    save_cells,
+    sheet_for,
+    update_entry,
+)
+from cpahub.timesheets.services.workflow import (
+    OTHER,
+    approve,
+    approve_many,
+    line_key,
+    may_reopen,
+    reject,
+    reopen,
+    submit,
+)
+
+__all__ = [
+    "OTHER",
+    "Cell",
+    "add_row",
+    "approve",
+    "approve_many",
+    "copy_last_week",
+    "create_entry",
+    "delete_entry",
+    "line_key",
+    "loggable_engagements",
+    "may_reopen",
+    "monday",
+    "parse_hours",
+    "profile_for",
+    "reject",
+    "remove_row",
+    "reopen",
+    "save_cells",
+    "sheet_for",
+    "submit",
+    "update_entry",
+]
