@@ -31,6 +31,11 @@ class ChangeLoggedModel(TimeStampedModel):
         return None
 
 
+# Apps whose objects are confidential to the firm that owns them (FIRM, STD): the association does not
+# read their change history either.
+FIRM_CONFIDENTIAL_APPS = ("practice", "clients", "engagements", "timesheets", "billing", "ledgers")
+
+
 class ObjectChange(models.Model):
     class Action(models.TextChoices):
         CREATE = "create", _("Created")
@@ -85,9 +90,14 @@ class ObjectChange(models.Model):
 
         if action != VIEW:
             return NOTHING  # the log is written by the system only
-        if scope.has_role(Role.ASSOCIATION_STAFF, Role.ASSOCIATION_LEADER, Role.AUDIT_ADMIN):
+        if scope.has_role(Role.AUDIT_ADMIN):
             return ALL
-        owners = set(scope.admin_firm_ids)
+        if scope.has_role(Role.ASSOCIATION_STAFF, Role.ASSOCIATION_LEADER):
+            # A firm's practice data and client ledgers stay the firm's, history included.
+            return ~models.Q(content_type__app_label__in=FIRM_CONFIDENTIAL_APPS)
+        # Firm administrators and partners read their firm's history (objects of branches are
+        # owned by the head office, see `changelog_owner_id`).
+        owners = set(scope.admin_firm_ids) | set(scope.orgs_with(Role.PARTNER))
         if scope.city_codes:
             from cpahub.accounts.models import Organisation
 

@@ -16,7 +16,7 @@ from cpahub.accounts.models import Organisation
 from cpahub.clients.models import Client
 from cpahub.core.models import ChangeLoggedModel
 from cpahub.core.permissions import VIEW, any_of
-from cpahub.engagements.choices import EngagementType, Status, TeamRole
+from cpahub.engagements.choices import CLOSED, EngagementType, Status, TeamRole
 from cpahub.practice.access import EVERYONE, MANAGERS, firm_q, firms_for
 from cpahub.practice.models import HOURS, MONEY, Grade
 
@@ -83,6 +83,14 @@ class Engagement(ChangeLoggedModel):
     archived_on = models.DateField(_("archived on"), null=True, blank=True)
     contracted_fee = models.DecimalField(_("contracted fee"), null=True, blank=True, **MONEY)
     notes = models.TextField(_("notes"), blank=True)
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="continuations",
+        verbose_name=_("continued from"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -122,6 +130,11 @@ class Engagement(ChangeLoggedModel):
             FirmSettings.objects.filter(firm_id=self.firm_id).values_list("archive_days", flat=True).first()
         )
         return self.report_date + timedelta(days=days or 60)
+
+    @property
+    def closed(self) -> bool:
+        """Archived, declined or cancelled: nothing more is done on it."""
+        return self.status in CLOSED
 
     @classmethod
     def restrict_q(cls, scope, action):

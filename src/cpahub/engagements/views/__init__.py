@@ -1,0 +1,1 @@
+"""Pages of the engagements app, one module per topic."""

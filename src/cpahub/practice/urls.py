@@ -1,0 +1,12 @@
+from django.urls import path
+
+from cpahub.practice import views, views_dashboard
+
+app_name = "practice"
+urlpatterns = [
+    path("dashboard/", views_dashboard.PartnerDashboardView.as_view(), name="dashboard"),
+    path("settings/", views.SettingsView.as_view(), name="settings"),
+    path("<int:firm>/settings/", views.SettingsView.as_view(), name="settings_of"),
+    path("grades/", views.GradesView.as_view(), name="grades"),
+    path("<int:firm>/grades/", views.GradesView.as_view(), name="grades_of"),
+]
