@@ -18,6 +18,7 @@ class LedgersConfig(AppConfig):
                         _("Imported ledgers"), "ledgers:snapshot_list", tuple(FIRM_ROLES), "journal-bookmark"
                     ),
                     MenuItem(_("Import a ledger"), "ledgers:upload", tuple(FIRM_ROLES), "upload"),
+                    MenuItem(_("Mapping profiles"), "ledgers:profile_list", tuple(FIRM_ROLES), "diagram-3"),
                 ),
             )
         )

@@ -15,11 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from cpahub.accounts.choices import Role
 from cpahub.accounts.models import Organisation
 from cpahub.core.models import ChangeLoggedModel
-from cpahub.core.permissions import DELETE, NOTHING, VIEW, any_of
+from cpahub.core.permissions import DELETE, EXPORT, NOTHING, VIEW, any_of
 from cpahub.ledgers.choices import ProfileKind, Severity, SnapshotStatus
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
 LEDGER_EDITORS = (Role.FIRM_ADMIN, Role.PARTNER, Role.MANAGER, Role.STAFF_AUDITOR, Role.CPA)
+# Who may share a firm's mapping profile with every firm (and change or delete a shared one).
+PROFILE_SHARERS = (Role.FIRM_ADMIN, Role.PARTNER, Role.MANAGER)
 
 
 def _firm_scope_q(scope, action, field: str):
@@ -189,7 +191,7 @@ class MappingProfile(ChangeLoggedModel):
     """How to read a CSV/XLSX export: which column is which canonical field, and the file's conventions.
 
     Built-in profiles (用友 U8/T+, 金蝶 K/3, KIS) have no organisation; a firm's own profiles belong
-    to it, and `shared` ones are offered to every firm.
+    to it, and `shared` ones are offered to every firm (read-only: they clone them to adapt them).
     """
 
     name = models.CharField(_("name"), max_length=100)
@@ -207,6 +209,7 @@ class MappingProfile(ChangeLoggedModel):
     builtin = models.BooleanField(_("built in"), default=False, editable=False)
     columns = models.JSONField(_("column mapping"), default=dict)  # source header -> canonical field
     options = models.JSONField(_("options"), default=dict, blank=True)  # encoding, delimiter, date format...
+    notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -224,22 +227,43 @@ class MappingProfile(ChangeLoggedModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("ledgers:profile_detail", args=[self.pk])
+
     @property
     def changelog_owner_id(self):
         return self.organisation.changelog_owner_id if self.organisation_id else None
 
     @classmethod
     def restrict_q(cls, scope, action):
+        """Built-in and shared profiles are visible to every signed-in user, a firm's own only to
+        its people. Only the firm's ledger editors change or delete its profiles; a shared one only
+        those who may share (firm admin, partner, manager), since other firms rely on it."""
         if not scope.authenticated:
             return NOTHING
-        if action == VIEW:
+        if action in (VIEW, EXPORT):
             return any_of(
                 Q(builtin=True) | Q(shared=True),
                 Q(organisation_id__in=scope.firm_ids) if scope.firm_ids else NOTHING,
             )
-        editors = scope.orgs_with(*LEDGER_EDITORS) & scope.firm_ids
-        return Q(organisation_id__in=editors, builtin=False) if editors else NOTHING
+        editors = cls.editor_firm_ids(scope)
+        if not editors:
+            return NOTHING
+        own = Q(organisation_id__in=editors, builtin=False)
+        sharers = cls.sharer_firm_ids(scope)
+        return own & (Q(shared=False) | Q(organisation_id__in=sharers)) if sharers else own & Q(shared=False)
 
     @classmethod
-    def can_add(cls, scope, **context):
-        return bool(scope.firm_ids)
+    def editor_firm_ids(cls, scope) -> frozenset[int]:
+        return scope.orgs_with(*LEDGER_EDITORS) & scope.firm_ids
+
+    @classmethod
+    def sharer_firm_ids(cls, scope) -> frozenset[int]:
+        return scope.orgs_with(*PROFILE_SHARERS) & scope.firm_ids
+
+    @classmethod
+    def can_add(cls, scope, organisation=None, **context):
+        editors = cls.editor_firm_ids(scope)
+        if organisation is None:
+            return bool(editors)
+        return organisation.pk in editors

@@ -14,3 +14,20 @@ class SnapshotTable(Table):
         Column("total_credit", _("Total credit")),
         Column("started_at", _("Started"), accessor=lambda s: s.started_at.strftime("%Y-%m-%d %H:%M")),
     )
+
+
+def _owner(profile) -> str:
+    if profile.builtin:
+        return str(_("Built in"))
+    return profile.organisation.name if profile.organisation_id else ""
+
+
+class ProfileTable(Table):
+    columns = (
+        Column("name", _("Name"), link=True),
+        Column("kind", _("Content")),
+        Column("software", _("Accounting software")),
+        Column("organisation", _("Made by"), accessor=_owner),
+        Column("shared", _("Shared")),
+        Column("updated", _("Updated"), accessor=lambda p: p.updated.strftime("%Y-%m-%d")),
+    )

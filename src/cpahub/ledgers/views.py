@@ -12,13 +12,14 @@ from django.views.generic import View
 
 from cpahub.core.permissions import VIEW, can_add
 from cpahub.core.views import ObjectDetailView, ObjectListView, get_restricted_object, log_denied
-from cpahub.ledgers import services
+from cpahub.ledgers import profiles, services
 from cpahub.ledgers.choices import SnapshotStatus
 from cpahub.ledgers.filtersets import SnapshotFilterSet
 from cpahub.ledgers.formats import FormatError
 from cpahub.ledgers.forms import LedgerUploadForm
 from cpahub.ledgers.models import LedgerSnapshot, Workspace
 from cpahub.ledgers.tables import SnapshotTable
+from cpahub.ledgers.uploads import LimitedUploadMixin, refusal_message
 from cpahub.ledgers.validation import render_message
 
 STATUS_BADGES = {
@@ -68,7 +69,9 @@ class SnapshotListView(ObjectListView):
         return render(request, self.template_name, context)
 
 
-class UploadView(LoginRequiredMixin, View):
+class UploadView(LimitedUploadMixin, LoginRequiredMixin, View):
+    """The upload of a ledger file; an oversized one is refused while it arrives (`uploads`)."""
+
     template_name = "ledgers/upload.html"
 
     def check_permission(self):
@@ -76,20 +79,36 @@ class UploadView(LoginRequiredMixin, View):
             log_denied(self.request, "ledger import")
             raise PermissionDenied
 
+    def upload_limit(self) -> int:
+        return services.max_bytes()
+
+    def upload_refused(self, request, limit):
+        self.check_permission()
+        form = LedgerUploadForm(user=request.user)
+        return render(
+            request, self.template_name, {"form": form, "refused": refusal_message(limit)}, status=413
+        )
+
     def get(self, request):
         self.check_permission()
-        return render(request, self.template_name, {"form": LedgerUploadForm(user=request.user)})
+        profile = request.GET.get("profile")
+        initial = {"profile": profile, "format": "tabular"} if profile and profile.isdigit() else {}
+        return render(
+            request, self.template_name, {"form": LedgerUploadForm(user=request.user, initial=initial)}
+        )
 
     def post(self, request):
         self.check_permission()
         form = LedgerUploadForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
+            profile = form.cleaned_data["profile"]
             try:
                 snapshot = services.queue_import(
                     request.user,
                     form.cleaned_data["file"],
-                    format=form.cleaned_data["format"] or None,
+                    format="tabular" if profile else form.cleaned_data["format"] or None,
                     workspace=form.cleaned_data["workspace"],
+                    options=profiles.import_options(profile) if profile else None,
                 )
             except PermissionDenied:
                 raise

@@ -6,10 +6,10 @@ import polars as pl
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cpahub.core.permissions import CHANGE
+from cpahub.core.permissions import CHANGE, VIEW
 from cpahub.ledgers import canonical, formats, services
 from cpahub.ledgers.forms import check_size
-from cpahub.ledgers.models import LedgerSnapshot, SnapshotAccount, SnapshotIssue, Workspace
+from cpahub.ledgers.models import LedgerSnapshot, MappingProfile, SnapshotAccount, SnapshotIssue, Workspace
 from cpahub.ledgers.validation import render_message
 
 MAX_PAGE_SIZE = 500
@@ -149,16 +149,30 @@ class ImportSerializer(serializers.Serializer):
     workspace = serializers.PrimaryKeyRelatedField(
         queryset=Workspace.objects.none(), required=False, allow_null=True
     )
+    profile = serializers.PrimaryKeyRelatedField(
+        queryset=MappingProfile.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("The mapping profile that reads a CSV or Excel export (format tabular or empty)."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
             self.fields["workspace"].queryset = Workspace.objects.restrict(request.user, CHANGE)
+            self.fields["profile"].queryset = MappingProfile.objects.restrict(request.user, VIEW)
 
     def validate_file(self, uploaded):
         check_size(uploaded)
         return uploaded
+
+    def validate(self, data):
+        if data.get("profile") is not None and data.get("format") not in (None, "", "tabular"):
+            raise serializers.ValidationError(
+                {"profile": [_("A mapping profile reads CSV or Excel exports: choose that format, or none.")]}
+            )
+        return data
 
 
 class ImportResultSerializer(serializers.Serializer):

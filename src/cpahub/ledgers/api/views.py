@@ -11,7 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from cpahub.core.api.viewsets import RestrictedViewSet, to_drf_error
-from cpahub.ledgers import services
+from cpahub.ledgers import profiles, services, uploads
 from cpahub.ledgers.api import serializers
 from cpahub.ledgers.filtersets import SnapshotFilterSet
 from cpahub.ledgers.formats import FormatError
@@ -112,19 +112,37 @@ class ImportViewSet(RestrictedViewSet):
     filter_backends = []
     pagination_class = None
 
+    def initialize_request(self, request, *args, **kwargs):
+        # Before anything reads the body (CSRF of session clients included): the size limit.
+        if request.method == "POST":
+            uploads.install(request, services.max_bytes())
+        return super().initialize_request(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        limit = services.max_bytes()
+        session = request._request.user.is_authenticated  # a browser session: no need to read the body
+        if request.method == "POST" and session and uploads.declared_too_large(request._request, limit):
+            raise UploadTooLarge(uploads.refusal_message(limit))
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(request=serializers.ImportSerializer, responses={202: serializers.ImportResultSerializer})
     def create(self, request):
         if not _may_import(request.user):
             raise exceptions.PermissionDenied()
         form = serializers.ImportSerializer(data=request.data, context={"request": request})
+        refused = getattr(request._request, "upload_refused", None)
+        if refused:
+            raise UploadTooLarge(uploads.refusal_message(refused))
         form.is_valid(raise_exception=True)
         data = form.validated_data
+        profile = data.get("profile")
         try:
             snapshot = services.queue_import(
                 request.user,
                 data["file"],
-                format=data.get("format") or None,
+                format="tabular" if profile else data.get("format") or None,
                 workspace=data.get("workspace"),
+                options=profiles.import_options(profile) if profile else None,
             )
         except DjangoPermissionDenied as error:
             raise to_drf_error(error) from error
@@ -133,6 +151,11 @@ class ImportViewSet(RestrictedViewSet):
         snapshot.refresh_from_db()
         result = {"id": snapshot.pk, "status": snapshot.status, "url": snapshot.get_absolute_url()}
         return Response(serializers.ImportResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
+
+
+class UploadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
 
 
 def _may_import(user) -> bool:

@@ -39,7 +39,7 @@ import polars as pl
 
 from cpahub.ledgers import canonical
 from cpahub.ledgers.canonical import Issue
-from cpahub.ledgers.formats import FormatError, xmlsafe
+from cpahub.ledgers.formats import FormatError, xmlchunks, xmlsafe
 from cpahub.ledgers.formats import gbt24589_map as M
 from cpahub.ledgers.formats.xmlsafe import LINE, local
 
@@ -124,6 +124,10 @@ class _Reader:
         self.prescanned: set[str] = set()  # tables read ahead of their place (see _prescan)
         self.pool: ThreadPoolExecutor | None = None
         self.pending: deque[Future] = deque()
+        self.known: dict[str, str] = {}
+        self.unknown_reported: dict[str, set[str]] = {}
+        self.chunk_frames: list[pl.DataFrame] = []  # voucher lines parsed by workers, not converted yet
+        self.chunk_unknown: set[str] = set()
 
     def run(self) -> None:
         try:
@@ -137,17 +141,28 @@ class _Reader:
         lines = self.rows["记账凭证"]
         for source in self.found:
             self.source = source
-            known: dict[str, str] = {}  # Clark tag -> table, checked once per tag
-            events = xmlsafe.iterparse(
-                source, tags=tags, options=self.options, sink=self.sink, progress=self.progress
+            known = self.known = {}  # Clark tag -> table, checked once per tag
+            events = xmlchunks.events(
+                source,
+                tags=tags,
+                record="记账凭证",
+                extract=extract_lines,
+                options=self.options,
+                sink=self.sink,
+                progress=self.progress,
             )
-            for count, (_event, element) in enumerate(events, start=1):
+            for count, (event, element) in enumerate(events, start=1):
+                if event == "chunk":
+                    self._on_chunk(element[0], source)
+                    continue
                 table = known.get(element.tag)
                 if table is None:
-                    table = known[element.tag] = self._new_tag(element, source)
+                    table = known[element.tag] = self._new_tag(element.tag, source, element.sourceline)
                 if table == "记账凭证":  # the hot path
+                    if self.chunk_frames:
+                        self._flush_chunks()
                     lines.add(element)
-                    if len(lines.xml) >= BATCH:
+                    if len(lines) >= BATCH:
                         self._flush_lines()
                 elif table in self.prescanned:
                     pass
@@ -167,16 +182,17 @@ class _Reader:
                     xmlsafe.release(element)
             if len(lines):
                 self._flush_lines()
+            self._flush_chunks()
             self._deliver_all()
         if not any(self.names.get(t) for t in M.TABLES):
             raise FormatError(f"no {M.STANDARD} table found (公共档案, 总账 ...)", self.found[0].name)
         self._flush_balances()
         self._finish()
 
-    def _new_tag(self, element, source: xmlsafe.Source) -> str:
+    def _new_tag(self, tag: str, source: xmlsafe.Source, line: int | None) -> str:
         """The table of a tag met for the first time in a source; warns about a foreign namespace."""
-        table = local(element.tag)
-        namespace = element.tag[1:].split("}", 1)[0] if element.tag.startswith("{") else ""
+        table = local(tag)
+        namespace = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
         if namespace not in self.namespaces:
             self.namespaces.add(namespace)
             if namespace != M.NAMESPACE:
@@ -186,7 +202,7 @@ class _Reader:
                         "unexpected_namespace",
                         f"elements in namespace {namespace or '(none)'}, not the enterprise namespace of "
                         f"{M.STANDARD}; read with its element names",
-                        f"{source.name}:{element.sourceline}",
+                        f"{source.name}:{line}",
                     )
                 )
         if table not in self.prescanned:
@@ -210,18 +226,22 @@ class _Reader:
         return self.masters[table][0]
 
     def _report_unknown(self, rows: xmlsafe.FlatRows) -> None:
-        if rows.unknown:
+        """Report element names of a table the mapping does not know, each name once."""
+        reported = self.unknown_reported.setdefault(rows.table, set())
+        new = sorted(rows.unknown - reported)
+        rows.unknown.clear()
+        if new:
+            reported.update(new)
             self.sink.report(
                 Issue(
                     "info",
                     "unmapped_elements",
-                    f"{rows.table}: elements not in the mapping table were left out: {', '.join(sorted(rows.unknown))} "
+                    f"{rows.table}: elements not in the mapping table were left out: {', '.join(new)} "
                     "(add them to gbt24589_map.TABLES if they carry something the canonical model keeps)",
                     self.names.get(rows.table, ""),
-                    {"table": rows.table, "elements": sorted(rows.unknown)},
+                    {"table": rows.table, "elements": new},
                 )
             )
-            rows.unknown.clear()
 
     def _references(self) -> None:
         """The local currency, currency names and custom archives, fixed before the first lines."""
@@ -318,11 +338,36 @@ class _Reader:
         if not len(rows):
             return
         batch = rows.detach()
-        if self.slots is None and any("辅助项" in row for row in batch.xml):
+        if self.slots is None and batch.has_values("aux"):
             self._items()  # may read ahead in the input: done here, not in the converting thread
+        self._submit(batch, batch.unknown)
+
+    def _on_chunk(self, result: dict, source: xmlsafe.Source) -> None:
+        """Voucher lines parsed by a worker: text columns, element names, where the chunk began."""
+        for tag in result["tags"]:
+            if tag not in self.known:
+                self.known[tag] = self._new_tag(tag, source, result["line"])
+        if len(self.rows["记账凭证"]):
+            self._flush_lines()
+        self.chunk_frames.append(result["frame"])
+        self.chunk_unknown.update(result["unknown"])
+        if sum(frame.height for frame in self.chunk_frames) >= BATCH:
+            self._flush_chunks()
+
+    def _flush_chunks(self) -> None:
+        if not self.chunk_frames:
+            return
+        self._references()
+        text = pl.concat(self.chunk_frames, how="vertical")
+        unknown, self.chunk_frames, self.chunk_unknown = self.chunk_unknown, [], set()
+        if self.slots is None and any(text[c].null_count() < text.height for c in AUX if c in text.columns):
+            self._items()
+        self._submit(text, unknown)
+
+    def _submit(self, batch: xmlsafe.FlatRows | pl.DataFrame, unknown: set[str]) -> None:
         if self.pool is None:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gbt24589-lines")
-        self.pending.append(self.pool.submit(self._convert_lines, batch, self.names["记账凭证"]))
+        self.pending.append(self.pool.submit(self._convert_lines, batch, unknown, self.names["记账凭证"]))
         while len(self.pending) > 1:
             self._deliver()
 
@@ -350,15 +395,15 @@ class _Reader:
         while self.pending:
             self._deliver()
 
-    def _convert_lines(self, batch: xmlsafe.FlatRows, name: str):
+    def _convert_lines(self, batch: xmlsafe.FlatRows | pl.DataFrame, unknown: set[str], name: str):
         """(canonical lines, issues, unmapped element names, values without item, first such place)."""
         issues = _Collected()
-        text = batch.take(name)
+        text = batch.take(name) if isinstance(batch, xmlsafe.FlatRows) else batch
         if not text.height:
-            return canonical.empty("lines"), [], batch.unknown, 0, ""
+            return canonical.empty("lines"), [], unknown, 0, ""
         typed = _typed(text, "记账凭证", name, issues)
         frame, unslotted, where = self._lines(typed, name)
-        return canonical.conform("lines", frame), issues.issues, batch.unknown, unslotted, where
+        return canonical.conform("lines", frame), issues.issues, unknown, unslotted, where
 
     def _dimensions(self, frame: pl.DataFrame, name: str) -> tuple[pl.DataFrame, int, str]:
         """(__row, customer ... inventory, other_dimensions) from the 辅助项N columns of `frame`, the
@@ -929,6 +974,20 @@ def _typed(text: pl.DataFrame, table: str, name: str, sink) -> pl.DataFrame:
                 f"{name}:{nil[LINE][0]}",
             )
     return frame
+
+
+LINE_FIELDS = M.element_fields("记账凭证")
+
+
+def extract_lines(root, offset: int) -> dict:
+    """In a worker: the text columns of a chunk of 记账凭证 rows (`xmlchunks.parse_chunk`)."""
+    rows = xmlsafe.FlatRows("记账凭证", LINE_FIELDS)
+    tags = set()
+    for row in xmlchunks.local_tags(root, "记账凭证"):
+        tags.add(row.tag)
+        rows.add(row, offset)
+    line = rows.lines[0] if rows.lines else offset + 1
+    return {"frame": rows.take(""), "unknown": rows.unknown, "tags": tags, "line": line}
 
 
 def write(source, target: Path, *, options: dict | None = None) -> list[Path]:

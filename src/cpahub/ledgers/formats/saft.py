@@ -39,12 +39,12 @@ import polars as pl
 
 from cpahub.ledgers import canonical
 from cpahub.ledgers.canonical import Issue
-from cpahub.ledgers.formats import FormatError, xmlsafe
+from cpahub.ledgers.formats import FormatError, saft_lines, xmlchunks, xmlsafe
+from cpahub.ledgers.formats.saft_lines import NAMESPACE, OTHER_ANALYSIS
 from cpahub.ledgers.formats.xmlsafe import LINE, local
 
 FORMAT = "saft"
 LABEL = "SAF-T Financial (Norwegian 1.10 / 1.30)"
-NAMESPACE = "urn:StandardAuditFile-Taxation-Financial:NO"
 BATCH = 50_000
 # The grouping category a cpahub export writes; its GroupingCode is "type/normal balance".
 CPAHUB_GROUPING = "cpahub account type"
@@ -57,7 +57,6 @@ ANALYSIS_KINDS = {
     "employee": ("ansatt", "ansatte", "employee", "employees", "medarbeider", "员工", "职员"),
     "inventory": ("inventory", "lager", "存货"),
 }
-OTHER_ANALYSIS = "OTHER"  # the analysis type written for an "other" dimension code without "TYPE:"
 
 
 def q(name: str) -> str:
@@ -121,26 +120,6 @@ def parse_analysis_option(value) -> dict[str, str]:
 
 # --- reading -------------------------------------------------------------------------------------
 
-LINE_TEXT = [
-    "fiscal_year",
-    "period",
-    "voucher_type",
-    "voucher_number",
-    "voucher_date",
-    "description",
-    "account_code",
-    "amount",
-    "side",
-    "currency",
-    "fx_amount",
-    "fx_rate",
-    "quantity",
-    *canonical.DIMENSION_LINE_COLUMNS,
-    "other_dimensions",
-    "preparer",
-    "entered",
-    "source",
-]
 WATCHED = [
     "Header",
     "Account",
@@ -174,27 +153,6 @@ def read(path: Path, sink, *, options: dict | None = None, progress=None) -> Non
     if len(found) != 1:
         raise FormatError(f"one SAF-T file expected, found {len(found)}", Path(path).name)
     _Reader(found[0], sink, options, progress).run()
-
-
-TRANSACTION_FIELDS = {
-    "TransactionID",
-    "Period",
-    "PeriodYear",
-    "TransactionDate",
-    "SourceID",
-    "TransactionType",
-    "Description",
-    "SystemEntryDate",
-    "CustomerID",
-    "SupplierID",
-}
-LINE_FIELDS = {"AccountID", "CustomerID", "SupplierID", "Description", "Quantity", "SystemEntryTime"}
-_NAMES: dict[str, str] = {}  # Clark tag -> local name
-
-
-def _name(tag) -> str:
-    name = _NAMES[tag] = local(tag)
-    return name
 
 
 def _t(element, name: str) -> str | None:
@@ -240,15 +198,27 @@ class _Reader:
         self.movements: list[pl.DataFrame] = []
         self.dimension_movements: list[pl.DataFrame] = []
         self.line_kinds: dict[str, set] = {}
-        self.batch = self._empty_batch()
+        self.batch = saft_lines.Rows()  # raw rows read in this process
+        self.journals: list[tuple[int, str | None]] = []  # (rows so far, journal) where it changes
+        self.frames: list[pl.DataFrame] = []  # raw rows: batches of this process and worker chunks
+        self.pending_rows = 0
 
     # -- driver --
 
     def run(self) -> None:
         tags = [q(n) for n in WATCHED]
-        for _event, element in xmlsafe.iterparse(
-            self.source, tags=tags, options=self.options, sink=self.sink, progress=self.progress
+        for event, element in xmlchunks.events(
+            self.source,
+            tags=tags,
+            record="Transaction",
+            extract=saft_lines.extract_chunk,
+            options=self.options,
+            sink=self.sink,
+            progress=self.progress,
         ):
+            if event == "chunk":
+                self._on_chunk(*element)
+                continue
             name = local(element.tag)
             parent = local(element.getparent().tag) if element.getparent() is not None else ""
             handler = getattr(self, f"_on_{name}", None)
@@ -257,7 +227,7 @@ class _Reader:
             xmlsafe.release(element)
         if not self.header:
             raise FormatError("no SAF-T Header: this is not a SAF-T Financial file", self.name)
-        self._flush()
+        self._flush(force=True)
         self._finish()
 
     @staticmethod
@@ -469,128 +439,66 @@ class _Reader:
 
     def _on_Transaction(self, element) -> None:
         self.transactions += 1
-        head: dict = {}
-        lines = []
-        names = _NAMES
-        for child in element:
-            tag = child.tag
-            name = names.get(tag) or _name(tag)
-            if name == "Line":
-                lines.append(child)
-            elif name in TRANSACTION_FIELDS:
-                head[name] = (child.text or "").strip() or None
-        entered_default = head.get("SystemEntryDate")
         batch = self.batch
-        for number, line in enumerate(lines, start=1):
-            self._line(batch, head, line, number, entered_default)
-        if len(batch["account_code"]) >= BATCH:
+        if not self.journals or self.journals[-1][1] != self.journal:
+            self.journals.append((len(batch), self.journal))
+        saft_lines.transaction_rows(element, batch)
+        if len(batch) >= BATCH:
+            self._take_batch()
             self._flush()
 
-    def _line(self, batch, head: dict, line, number: int, entered_default) -> None:
-        values: dict = {}
-        analysis: list[tuple[str, str]] = []
-        amount = side = currency = fx = rate = None
-        names = _NAMES
-        for child in line:
-            tag = child.tag
-            name = names.get(tag) or _name(tag)
-            if name in LINE_FIELDS:
-                values[name] = (child.text or "").strip() or None
-            elif name == "Analysis":
-                kind_code = id_code = None
-                for part in child:
-                    part_name = names.get(part.tag) or _name(part.tag)
-                    if part_name == "AnalysisType":
-                        kind_code = (part.text or "").strip()
-                    elif part_name == "AnalysisID":
-                        id_code = (part.text or "").strip()
-                    elif part_name.endswith("AnalysisAmount"):
-                        self.analysis_amounts += 1
-                if kind_code and id_code:
-                    analysis.append((kind_code, id_code))
-            elif name == "DebitAmount" or name == "CreditAmount":
-                side = "D" if name == "DebitAmount" else "C"
-                for part in child:
-                    part_name = names.get(part.tag) or _name(part.tag)
-                    text = (part.text or "").strip() or None
-                    if part_name == "Amount":
-                        amount = text
-                    elif part_name == "CurrencyCode":
-                        currency = text
-                    elif part_name == "CurrencyAmount":
-                        fx = text
-                    elif part_name == "ExchangeRate":
-                        rate = text
-        sourceline = line.sourceline
-        if side is None:
-            raise FormatError("a Line without DebitAmount or CreditAmount", f"{self.name}:{sourceline}")
-        if currency is not None and currency == self.header.get("currency"):
-            currency = fx = rate = None
-        customer = values.get("CustomerID") or head.get("CustomerID")
-        supplier = values.get("SupplierID") or head.get("SupplierID")
-        department = project = employee = inventory = other = None
-        if analysis:
-            columns = {
-                "customer": customer,
-                "supplier": supplier,
-                "department": None,
-                "project": None,
-                "employee": None,
-                "inventory": None,
-            }
-            others = []
-            for analysis_type, analysis_id in analysis:
-                kind = self.analysis_kinds.get(analysis_type)
-                if kind is None:
-                    kind = self.analysis_kinds[analysis_type] = self._kind_of(analysis_type, None)
-                if kind in columns and columns[kind] is None:
-                    columns[kind] = analysis_id
-                else:
-                    others.append(f"{kind}:{self._dimension_code(kind, analysis_type, analysis_id)}")
-            customer, supplier = columns["customer"], columns["supplier"]
-            department, project = columns["department"], columns["project"]
-            employee, inventory = columns["employee"], columns["inventory"]
-            other = ";".join(others) or None
-        batch["fiscal_year"].append(head.get("PeriodYear"))
-        batch["period"].append(head.get("Period"))
-        batch["voucher_type"].append(self.journal)
-        batch["voucher_number"].append(head.get("TransactionID"))
-        batch["voucher_date"].append(head.get("TransactionDate"))
-        batch["line_number"].append(number)
-        batch["description"].append(values.get("Description") or head.get("Description"))
-        batch["account_code"].append(values.get("AccountID"))
-        batch["amount"].append(amount)
-        batch["side"].append(side)
-        batch["currency"].append(currency)
-        batch["fx_amount"].append(fx)
-        batch["fx_rate"].append(rate)
-        batch["quantity"].append(values.get("Quantity"))
-        batch["customer"].append(customer)
-        batch["supplier"].append(supplier)
-        batch["department"].append(department)
-        batch["project"].append(project)
-        batch["employee"].append(employee)
-        batch["inventory"].append(inventory)
-        batch["other_dimensions"].append(other)
-        batch["preparer"].append(head.get("SourceID"))
-        batch["entered"].append(values.get("SystemEntryTime") or entered_default)
-        batch["source"].append(head.get("TransactionType"))
-        batch[LINE].append(sourceline)
+    def _on_chunk(self, result: dict, parent) -> None:
+        """Raw rows of a run of Transactions parsed by a worker (all in the current journal)."""
+        if parent is None or local(parent.tag) != "Journal":
+            return  # Transactions elsewhere are not read (as `_in_place` says for single ones)
+        self._take_batch()
+        self.transactions += result["transactions"]
+        frame = result["frame"]
+        self.frames.append(frame.with_columns(voucher_type=pl.lit(self.journal, dtype=pl.String)))
+        self.pending_rows += frame.height
+        self._flush()
 
-    @staticmethod
-    def _empty_batch() -> dict[str, list]:
-        batch: dict[str, list] = {name: [] for name in LINE_TEXT}
-        batch["line_number"] = []
-        batch[LINE] = []
-        return batch
-
-    def _flush(self) -> None:
-        batch, self.batch = self.batch, self._empty_batch()
-        if not batch["account_code"]:
+    def _take_batch(self) -> None:
+        """The raw rows read in this process so far, with their journal, into the frames to convert."""
+        batch, journals = self.batch, self.journals
+        if not len(batch):
             return
-        schema = dict.fromkeys(LINE_TEXT, pl.String) | {"line_number": pl.Int32, LINE: pl.Int64}
-        frame = pl.DataFrame(batch, schema=schema)
-        frame = lines_frame(frame, self.name, self.sink)
+        self.batch, self.journals = saft_lines.Rows(), []
+        starts = [start for start, _ in journals] + [len(batch)]
+        voucher_type = pl.concat(
+            [
+                pl.repeat(journal, starts[i + 1] - start, dtype=pl.String, eager=True)
+                for i, (start, journal) in enumerate(journals)
+            ]
+        )
+        frame = batch.frame().with_columns(voucher_type.alias("voucher_type"))
+        self.frames.append(frame)
+        self.pending_rows += frame.height
+
+    def _kinds(self, types: list[str]) -> dict[str, str]:
+        for analysis_type in types:
+            if analysis_type not in self.analysis_kinds:
+                self.analysis_kinds[analysis_type] = self._kind_of(analysis_type, None)
+        return {t: self.analysis_kinds[t] for t in types}
+
+    def _flush(self, *, force: bool = False) -> None:
+        """Convert the raw rows collected so far once there are `BATCH` of them (or at the end)."""
+        if force:
+            self._take_batch()
+        if not self.frames or (self.pending_rows < BATCH and not force):
+            return
+        raw = pl.concat(self.frames, how="vertical")
+        self.frames, self.pending_rows = [], 0
+        text, analysis_amounts = saft_lines.resolve(
+            raw, currency=self.header.get("currency"), kinds=self._kinds
+        )
+        self.analysis_amounts += analysis_amounts
+        sideless = text.filter(pl.col("side").is_null())
+        if sideless.height:
+            raise FormatError(
+                "a Line without DebitAmount or CreditAmount", f"{self.name}:{sideless[LINE][0]}"
+            )
+        frame = saft_lines.lines_frame(text, self.name, self.sink)
         self.line_count += frame.height
         sums = frame.select(pl.col("debit").sum(), pl.col("credit").sum()).row(0)
         self.debit_total += sums[0] or Decimal(0)
@@ -873,69 +781,6 @@ def _month_end(year: int, period: int) -> datetime.date | None:
         return None
     following = datetime.date(year + (period == 12), period % 12 + 1, 1)
     return following - datetime.timedelta(days=1)
-
-
-LINE_CONVERSIONS = {
-    "fiscal_year": xmlsafe.Conversion("int", "PeriodYear"),
-    "period": xmlsafe.Conversion("int", "Period"),
-    "voucher_date": xmlsafe.Conversion("iso_date", "TransactionDate"),
-    "amount": xmlsafe.Conversion("amount", "Amount"),
-    "fx_amount": xmlsafe.Conversion("amount", "CurrencyAmount"),
-    "fx_rate": xmlsafe.Conversion("rate", "ExchangeRate"),
-    "quantity": xmlsafe.Conversion("quantity", "Quantity"),
-}
-
-
-def lines_frame(frame: pl.DataFrame, name: str, sink) -> pl.DataFrame:
-    """The text batch of SAF-T lines as canonical columns (plus LINE)."""
-    frame = xmlsafe.convert(frame, LINE_CONVERSIONS, name=name, sink=sink)
-    entered = pl.col("entered").str.strip_chars()
-    stamp = (
-        entered.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}:\d{2}))?", 1)
-        + pl.lit(" ")
-        + entered.str.extract(r"^\d{4}-\d{2}-\d{2}T(\d{2}:\d{2}:\d{2})", 1).fill_null("00:00:00")
-    )
-    frame = frame.with_columns(
-        entered_at=stamp.str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us", strict=False)
-    )
-    unreadable = frame.filter(pl.col("entered").is_not_null() & pl.col("entered_at").is_null())
-    if unreadable.height:
-        sink.report(
-            Issue(
-                "warning",
-                "entry_time_unreadable",
-                f"SystemEntryTime/SystemEntryDate: {unreadable.height} value(s) are not dates; left empty "
-                f"(e.g. {unreadable['entered'][0]!r})",
-                f"{name}:{unreadable[LINE][0]}",
-            )
-        )
-    zero = pl.lit(Decimal(0), dtype=canonical.AMOUNT)
-    debit_side = pl.col("side") == "D"
-    return frame.select(
-        "fiscal_year",
-        "period",
-        "voucher_type",
-        "voucher_number",
-        "voucher_date",
-        "line_number",
-        "description",
-        "account_code",
-        pl.when(debit_side).then(pl.col("amount")).otherwise(zero).alias("debit"),
-        pl.when(debit_side).then(zero).otherwise(pl.col("amount")).alias("credit"),
-        "currency",
-        pl.when(debit_side).then(pl.col("fx_amount")).otherwise(-pl.col("fx_amount")).alias("fx_amount"),
-        "fx_rate",
-        "quantity",
-        *canonical.DIMENSION_LINE_COLUMNS,
-        "other_dimensions",
-        "preparer",
-        "entered_at",
-        pl.lit(True).alias("posted"),
-        pl.lit(False).alias("void"),
-        "source",
-        (pl.lit(f"{name}:") + pl.col(LINE).cast(pl.String)).alias("source_location"),
-        LINE,
-    )
 
 
 def write(source, target: Path, *, options: dict | None = None) -> list[Path]:

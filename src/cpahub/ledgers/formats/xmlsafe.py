@@ -1,8 +1,9 @@
 """Safe input for the XML ledger formats (SAF-T, GB/T 24589) and the file sets of GB/T 19581.
 
-XML is parsed with lxml only through `iterparse()` here, with entity resolution, DTD loading and
-network access off and libxml2's size limits on (`huge_tree=False`: at most 10 MB in one text node
-and 256 levels of nesting). A document type declaration is refused before parsing starts — no
+XML is parsed with lxml only, through `iterparse()` here or in chunks by `xmlchunks` (large files,
+several processes) with the same `SAFE_OPTIONS` after the same `prepare()`: entity resolution, DTD
+loading and network access off and libxml2's size limits on (`huge_tree=False`: at most 10 MB in
+one text node and 256 levels of nesting). A document type declaration is refused before parsing starts — no
 ledger format has one, and it is the carrier of entity bombs and external entities — so a
 billion-laughs file, an external entity (`file:///etc/passwd`) or an external DTD never gets
 further than its prolog. Every libxml2 error becomes a `FormatError` located `file:line`.
@@ -368,6 +369,22 @@ def xml_error(error: etree.XMLSyntaxError, source: Source, encoding: str | None,
     return FormatError(f"{message} (column {column})", f"{source.name}:{line}")
 
 
+def prepare(source: Source, options: dict, sink) -> tuple[bytes, str | None]:
+    """(the first bytes, the encoding to impose or None) of `source`, after the checks every parse
+    makes first: not empty, a known encoding, no document type declaration."""
+    head = source.head(PROLOG_LIMIT)
+    if not head.strip():
+        raise FormatError("the file is empty", source.name)
+    encoding = choose_encoding(source, head, options, sink)
+    check_prolog(source, head, encoding)
+    return head, encoding
+
+
+def document_encoding(head: bytes) -> str:
+    """The encoding the parser will use when none is imposed: byte-order mark, declaration, UTF-8."""
+    return _bom(head) or declared_encoding(head) or "utf-8"
+
+
 def iterparse(
     source: Source,
     *,
@@ -376,13 +393,12 @@ def iterparse(
     options: dict | None = None,
     sink=None,
     progress: Progress | None = None,
+    prepared: tuple[bytes, str | None] | None = None,
 ) -> Iterator[tuple[str, etree._Element]]:
-    """Stream (event, element) pairs of `source` for `tags`, safely. Callers clear what they read."""
-    head = source.head(PROLOG_LIMIT)
-    if not head.strip():
-        raise FormatError("the file is empty", source.name)
-    encoding = choose_encoding(source, head, options or {}, sink)
-    check_prolog(source, head, encoding)
+    """Stream (event, element) pairs of `source` for `tags`, safely. Callers clear what they read.
+
+    `prepared` is what `prepare()` returned for this source, when the caller called it already."""
+    head, encoding = prepared or prepare(source, options or {}, sink)
     kwargs = dict(SAFE_OPTIONS, events=events, tag=tags)
     if encoding:
         kwargs["encoding"] = encoding
@@ -822,16 +838,12 @@ def xml_number(value) -> str:
 
 
 # --- flat table rows -------------------------------------------------------------------------------
-# Tables whose rows are one element with one child element per field (GB/T 24589) are read in
-# bulk: each row is serialised by libxml2 as it ends (C, fast), and the text of a batch of rows is
-# split into fields with Polars instead of touching every child element from Python (an lxml
-# proxy per field costs more than the parse itself). libxml2's serialisation is canonical enough
-# to split on: markup in values is escaped, comments and processing instructions are removed by
-# the parser, CDATA is merged into text. Rows whose children have children of their own are
-# refused (the tables are flat).
+# Tables whose rows are one element with one child element per field (GB/T 24589): each row is read
+# as it ends, child by child, into a list of texts (the first value of a field counts; elements the
+# mapping does not name are noted); values are trimmed by Polars when the batch is taken. Rows
+# whose children have children of their own are refused (the tables are flat).
 
-_UNESCAPE_FROM = ["&lt;", "&gt;", "&quot;", "&apos;", "&#13;", "&#xD;", "&#10;", "&#9;", "&amp;"]
-_UNESCAPE_TO = ["<", ">", '"', "'", "\r", "\r", "\n", "\t", "&"]
+_BLANK = " \t\r\n\u3000\xa0"
 
 
 class FlatRows:
@@ -840,79 +852,77 @@ class FlatRows:
     def __init__(self, table: str, fields: dict[str, str]):
         self.table = table
         self.fields = fields  # element name -> field
-        self.xml: list[str] = []
+        self.columns = list(dict.fromkeys(fields.values()))
+        self.rows: list[list] = []
         self.lines: list[int] = []
-        self.children: list[int] = []
         self.unknown: set[str] = set()
+        self.nested: int | None = None  # line of the first row with elements inside a field
+        self._index: dict = {}  # Clark tag -> column, or -1
 
     def __len__(self) -> int:
-        return len(self.xml)
+        return len(self.rows)
 
-    def add(self, element) -> None:
-        self.xml.append(etree.tostring(element, encoding=str, with_tail=False))
-        self.lines.append(element.sourceline or 0)
-        self.children.append(len(element))
+    def _column(self, tag) -> int:
+        name = local(tag)
+        field = self.fields.get(name) if name else None
+        if field is None and name:
+            self.unknown.add(name)
+        index = self._index[tag] = self.columns.index(field) if field is not None else -1
+        return index
+
+    def add(self, element, offset: int = 0) -> None:
+        row = [None] * len(self.columns)
+        index_of = self._index
+        for child in element:
+            tag = child.tag
+            index = index_of.get(tag)
+            if index is None:
+                index = self._column(tag)
+            if len(child) and self.nested is None:
+                self.nested = (element.sourceline or 0) + offset
+            if index >= 0 and row[index] is None:
+                row[index] = child.text
+        self.rows.append(row)
+        self.lines.append((element.sourceline or 0) + offset)
+
+    def has_values(self, prefix: str) -> bool:
+        """Whether any row has a value in a field whose name starts with `prefix`."""
+        columns = [i for i, c in enumerate(self.columns) if c.startswith(prefix)]
+        return any(row[i] is not None and row[i].strip(_BLANK) for row in self.rows for i in columns)
 
     def detach(self) -> FlatRows:
         """The rows collected so far, handed over in a new collector (this one starts empty again)."""
         other = FlatRows(self.table, self.fields)
-        other.xml, other.lines, other.children = self.xml, self.lines, self.children
-        self.xml, self.lines, self.children = [], [], []
+        other.rows, other.lines, other.nested, other.unknown = (
+            self.rows,
+            self.lines,
+            self.nested,
+            self.unknown,
+        )
+        self.rows, self.lines, self.nested, self.unknown = [], [], None, set()
         return other
 
     def take(self, name: str) -> pl.DataFrame:
         """The collected rows as String columns named by field (all fields present) plus LINE."""
-        xml, lines, children = self.xml, self.lines, self.children
-        self.xml, self.lines, self.children = [], [], []
-        schema = dict.fromkeys(dict.fromkeys(self.fields.values()), pl.String)
-        if not xml:
-            return pl.DataFrame(schema=schema | {LINE: pl.Int64})
-        rows = pl.DataFrame({"x": xml}).with_row_index("__row")
-        # "<row ...><a>1</a><b/></row>" -> tokens "a>1", "/a>", "b/>", "/row>" (the row's own start dropped)
-        long = (
-            rows.select("__row", pl.col("x").str.split("<").list.slice(2).alias("t"))
-            .explode("t")
-            .filter(~pl.col("t").str.starts_with("/"))
-        )
-        if long.height != sum(children):  # a field with elements inside: not a flat row
-            starts = long.group_by("__row").len()
-            counts = pl.DataFrame({"__children": children, LINE: lines}).with_row_index("__row")
-            bad = counts.join(starts, on="__row", how="left").filter(
-                pl.col("len").fill_null(0) != pl.col("__children")
-            )
+        rows, lines, nested = self.rows, self.lines, self.nested
+        self.rows, self.lines, self.nested = [], [], None
+        if nested is not None:
             raise FormatError(
                 f"a {self.table} row has elements inside its fields; the table is read as flat rows",
-                f"{name}:{bad[LINE][0] if bad.height else lines[0]}",
+                f"{name}:{nested}",
             )
-        long = long.with_columns(
-            pl.col("t").str.splitn(">", 2).struct.rename_fields(["tag", "value"])
-        ).unnest("t")
-        if long.select(pl.col("tag").str.contains(r"[\s:/]").any()).item():
-            # attributes, namespace prefixes or empty elements (<a/>)
-            long = long.with_columns(
-                value=pl.when(pl.col("tag").str.ends_with("/")).then(None).otherwise(pl.col("value")),
-                tag=pl.col("tag").str.extract(r"^([^\s/]+)", 1).str.split(":").list.last(),
-            )
-        long = long.with_columns(
-            field=pl.col("tag").replace_strict(self.fields, default=None, return_dtype=pl.String)
+        values = list(zip(*rows, strict=True)) if rows else [()] * len(self.columns)
+        frame = pl.DataFrame(
+            [
+                pl.Series(column, column_values, dtype=pl.String)
+                for column, column_values in zip(self.columns, values, strict=True)
+            ]
         )
-        unmapped = long.filter(pl.col("field").is_null())
-        if unmapped.height:
-            self.unknown.update(unmapped["tag"].unique().to_list())
-            long = long.filter(pl.col("field").is_not_null())
-        value = pl.col("value")
-        value = (
-            pl.when(value.str.contains("&", literal=True))
-            .then(value.str.replace_many(_UNESCAPE_FROM, _UNESCAPE_TO))
-            .otherwise(value)
-            .str.strip_chars(" \t\r\n\u3000\xa0")
+        trimmed = [pl.col(c).str.strip_chars(_BLANK) for c in self.columns]
+        frame = frame.select(
+            [
+                pl.when(t == "").then(None).otherwise(t).alias(c)
+                for t, c in zip(trimmed, self.columns, strict=True)
+            ]
         )
-        long = long.with_columns(pl.when(value == "").then(None).otherwise(value).alias("value"))
-        if long.height:
-            wide = long.pivot(index="__row", on="field", values="value", aggregate_function="first")
-            values = rows.select("__row").join(wide, on="__row", how="left")
-        else:
-            values = rows.select("__row")
-        missing = [f for f in schema if f not in values.columns]
-        values = values.with_columns([pl.lit(None, dtype=pl.String).alias(f) for f in missing])
-        return values.select(*schema, pl.Series(LINE, lines, dtype=pl.Int64))
+        return frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))

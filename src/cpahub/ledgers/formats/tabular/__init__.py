@@ -87,6 +87,7 @@ __all__ = [
     "choose",
     "combined_headers",
     "read",
+    "read_table",
     "resolve_profile",
     "score",
     "sniff",
@@ -160,32 +161,36 @@ def read(path: Path, sink, *, options: dict | None = None, progress=None) -> Non
                     )
                 )
                 continue
-            profile = match.profile
-            settings_ = {**profile.options, **{k: v for k, v in options.items() if k != "profile"}}
-            names_in_use = _column_names(match.headers)
-            frame = table.load(match.header_index + match.header_rows, names_in_use)
-            mapped = {target: names_in_use[index] for target, index in match.mapping.items()}
-            parser = CellParser(frame, table.name, sink=sink, options=settings_)
-            parser.decimal_marks.update(dict.fromkeys(table.numeric, "."))
-            software.add(profile.software)
-            if profile.kind == "lines":
-                lines, dims, account_names = _lines(parser, mapped, settings_)
-                results["lines"].append(lines)
+            software.add(match.profile.software)
+            kind, frame, dims, account_names = read_table(table, match, options, sink)
+            results[kind].append(frame)
+            if dims is not None:
                 dimensions.append(dims)
-                for code, name in account_names.items():
-                    names.setdefault(code, name)
-            elif profile.kind == "balances":
-                balances, dims, account_names = _balances(parser, mapped, settings_)
-                results["balances"].append(balances)
-                dimensions.append(dims)
-                for code, name in account_names.items():
-                    names.setdefault(code, name)
-            else:
-                results["accounts"].append(_accounts(parser, mapped, settings_))
+            for code, name in account_names.items():
+                names.setdefault(code, name)
             done += table.size
             if progress is not None:
                 progress(done / total)
     _finish(path, sink, results, dimensions, names, software, options)
+
+
+def read_table(table: Table, match: Match, options: dict, sink, *, limit: int | None = None):
+    """One table read through its matched profile: (kind, canonical frame, dimensions or None,
+    account names by code). `limit` reads only the first data rows (a preview)."""
+    profile = match.profile
+    settings_ = {**profile.options, **{k: v for k, v in options.items() if k != "profile"}}
+    names_in_use = _column_names(match.headers)
+    frame = table.load(match.header_index + match.header_rows, names_in_use)
+    if limit is not None:
+        frame = frame.head(limit)
+    mapped = {target: names_in_use[index] for target, index in match.mapping.items()}
+    parser = CellParser(frame, table.name, sink=sink, options=settings_)
+    parser.decimal_marks.update(dict.fromkeys(table.numeric, "."))
+    if profile.kind == "lines":
+        return ("lines", *_lines(parser, mapped, settings_))
+    if profile.kind == "balances":
+        return ("balances", *_balances(parser, mapped, settings_))
+    return "accounts", _accounts(parser, mapped, settings_), None, {}
 
 
 def _column_names(headers: list[str]) -> list[str]:

@@ -39,6 +39,8 @@ class Table:
     load: object  # callable(skip_rows: int, headers: list[str]) -> DataFrame of text columns + ROW
     size: int = 1
     numeric: set = field(default_factory=set)  # columns whose cells are all numbers (a workbook's)
+    encoding: str = ""  # a text file's encoding as people call it ("GB18030"); empty for a sheet
+    delimiter: str = ""  # a text file's delimiter
 
 
 def _limits(options: dict) -> tuple[int, int]:
@@ -71,8 +73,23 @@ def _cell_text(value) -> str | None:
     return result or None
 
 
+HEAD_ROWS = HEADER_SEARCH_ROWS + 2
+
+
 @contextlib.contextmanager
-def _xlsx_tables(path: Path, display: str, options: dict, sink) -> Iterator[list[Table]]:
+def _xlsx_tables(
+    path: Path, display: str, options: dict, sink, *, head: int = HEAD_ROWS, max_rows: int | None = None
+) -> Iterator[list[Table]]:
+    with _workbook(path, display, options) as workbook:
+        yield [
+            _sheet_table(f"{display}[{name}]", rows, head=head)
+            for name, rows in sheet_rows(workbook, display, options, max_rows=max_rows)
+        ]
+
+
+@contextlib.contextmanager
+def _workbook(path: Path, display: str, options: dict):
+    """The workbook, opened read-only after its zip is inspected (zip-bomb guard)."""
     import openpyxl
 
     max_total, max_ratio = _limits(options)
@@ -92,33 +109,33 @@ def _xlsx_tables(path: Path, display: str, options: dict, sink) -> Iterator[list
             f"the workbook is damaged or incomplete ({type(error).__name__})", display
         ) from None
     try:
-        wanted = options.get("sheet")
-        if wanted and wanted not in workbook.sheetnames:
-            raise FormatError(
-                f"no sheet {wanted!r}; the sheets are {', '.join(workbook.sheetnames)}", display
-            )
-        tables = []
-        for sheet_name in [wanted] if wanted else workbook.sheetnames:
-            sheet = workbook[sheet_name]
-            if not hasattr(sheet, "iter_rows"):
-                continue
-            sheet.reset_dimensions()
-            try:
-                rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-            except Exception as error:
-                raise FormatError(
-                    f"the sheet cannot be read; the workbook is damaged ({type(error).__name__})",
-                    f"{display}[{sheet_name}]",
-                ) from None
-            if not any(any(_cell_text(c) is not None for c in row) for row in rows):
-                continue
-            tables.append(_sheet_table(f"{display}[{sheet_name}]", rows))
-        yield tables
+        yield workbook
     finally:
         workbook.close()
 
 
-def _sheet_table(name: str, rows: list[list]) -> Table:
+def sheet_rows(workbook, display: str, options: dict, *, max_rows: int | None = None):
+    """(sheet name, rows of cell values) of each non-empty worksheet (or of the option `sheet`)."""
+    wanted = options.get("sheet")
+    if wanted and wanted not in workbook.sheetnames:
+        raise FormatError(f"no sheet {wanted!r}; the sheets are {', '.join(workbook.sheetnames)}", display)
+    for sheet_name in [wanted] if wanted else workbook.sheetnames:
+        sheet = workbook[sheet_name]
+        if not hasattr(sheet, "iter_rows"):
+            continue
+        sheet.reset_dimensions()
+        try:
+            rows = [list(row) for row in sheet.iter_rows(values_only=True, max_row=max_rows)]
+        except Exception as error:
+            raise FormatError(
+                f"the sheet cannot be read; the workbook is damaged ({type(error).__name__})",
+                f"{display}[{sheet_name}]",
+            ) from None
+        if any(any(_cell_text(c) is not None for c in row) for row in rows):
+            yield sheet_name, rows
+
+
+def _sheet_table(name: str, rows: list[list], *, head: int = HEAD_ROWS) -> Table:
     """A worksheet's rows (cell values as openpyxl gives them) as a table. Numbers in number cells
     have no thousands separators and a decimal point by construction: their columns are marked
     numeric, so that no decimal-mark guessing is needed for them."""
@@ -149,28 +166,40 @@ def _sheet_table(name: str, rows: list[list]) -> Table:
         frame = pl.DataFrame(columns, schema=dict.fromkeys(headers, pl.String))
         return frame.with_columns(pl.Series(ROW, keep_rows, dtype=pl.Int64)).select([ROW, *headers])
 
-    head = [[_cell_text(c) or "" for c in row] for row in rows[: HEADER_SEARCH_ROWS + 2]]
-    table = Table(name, head, load, len(rows))
+    first = [[_cell_text(c) or "" for c in row] for row in rows[:head]]
+    table = Table(name, first, load, len(rows))
     return table
 
 
 @contextlib.contextmanager
-def _csv_table(path: Path, display: str, options: dict) -> Iterator[Table]:
+def _csv_table(path: Path, display: str, options: dict, *, head: int = HEAD_ROWS) -> Iterator[Table]:
     with open_text(path, name=display, encoding=options.get("encoding")) as source:
         delimiter = option_delimiter(options.get("delimiter")) or coretext.sniff_delimiter(
             source.head, CSV_DELIMITERS
         )
-        rows = head_rows(source.head, delimiter, limit=HEADER_SEARCH_ROWS + 2)
+        rows = head_rows(source.head, delimiter, limit=head)
 
         def load(skip: int, headers: list[str]) -> pl.DataFrame:
             return read_delimited(source, delimiter=delimiter, headers=headers, skip_lines=skip)
 
-        yield Table(display, rows, load, path.stat().st_size)
+        yield Table(
+            display,
+            rows,
+            load,
+            path.stat().st_size,
+            encoding=source.encoding.label,
+            delimiter=delimiter,
+        )
 
 
 @contextlib.contextmanager
-def _tables(path: Path, options: dict, sink) -> Iterator[list[Table]]:
-    """The tables of a CSV file, a workbook, or a folder / zip of them."""
+def _tables(
+    path: Path, options: dict, sink, *, head: int = HEAD_ROWS, max_rows: int | None = None
+) -> Iterator[list[Table]]:
+    """The tables of a CSV file, a workbook, or a folder / zip of them.
+
+    Each table's `rows` are its first `head` rows (for the header search); `max_rows` stops reading
+    a sheet there (a sample needs no more)."""
     with contextlib.ExitStack() as stack:
         files: list[tuple[str, Path]] = []
         if path.is_dir():
@@ -187,9 +216,11 @@ def _tables(path: Path, options: dict, sink) -> Iterator[list[Table]]:
         tables: list[Table] = []
         for display, file in files:
             if _is_zip(file):
-                tables += stack.enter_context(_xlsx_tables(file, display, options, sink))
+                tables += stack.enter_context(
+                    _xlsx_tables(file, display, options, sink, head=head, max_rows=max_rows)
+                )
             else:
-                tables.append(stack.enter_context(_csv_table(file, display, options)))
+                tables.append(stack.enter_context(_csv_table(file, display, options, head=head)))
         if not tables:
             raise FormatError("no table found (the file or its sheets are empty)", path.name)
         yield tables
