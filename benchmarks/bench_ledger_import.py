@@ -91,11 +91,14 @@ def child_import(form: str, path: Path, db: str) -> dict:
             import_ledger, note = None, f"database not ready ({str(error).splitlines()[0]}): parse only"
     if import_ledger is None:
         return {**child_parse_only(form, path), "note": note}
+    from cpahub.ledgers.formats import xmlchunks
+
     started = time.perf_counter()
     snapshot = import_ledger(None, path, format=form)
     seconds = time.perf_counter() - started
     return {
         "mode": "end-to-end",
+        "xml_workers": xmlchunks.worker_count() if form in XML_FORMS else None,
         "seconds": seconds,
         "lines": snapshot.line_count,
         "vouchers": snapshot.voucher_count,

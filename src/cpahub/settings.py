@@ -230,12 +230,16 @@ CPAHUB_LEDGER_MAX_UNCOMPRESSED_BYTES = (
 )
 CPAHUB_LEDGER_MAX_COMPRESSION_RATIO = env_int("CPAHUB_LEDGER_MAX_COMPRESSION_RATIO", 200, minimum=2)
 CPAHUB_LEDGER_FINDINGS_PER_CHECK = env_int("CPAHUB_LEDGER_FINDINGS_PER_CHECK", 1000, minimum=1)
+# Processes parsing chunks of large XML ledgers (SAF-T, GB/T 24589); 0 = one per CPU, 1 = no workers.
+CPAHUB_LEDGER_XML_WORKERS = env_int("CPAHUB_LEDGER_XML_WORKERS", 0, minimum=0)
 CPAHUB_IMPORT_MAX_ROWS = env_int("CPAHUB_IMPORT_MAX_ROWS", 50_000, minimum=1)
 # Zip-bomb guard for .xlsx uploads: inflated size of all parts, and inflated/compressed ratio.
 CPAHUB_IMPORT_MAX_UNCOMPRESSED_BYTES = (
     env_int("CPAHUB_IMPORT_MAX_UNCOMPRESSED_MB", 100, minimum=1) * 1024 * 1024
 )
 CPAHUB_IMPORT_MAX_COMPRESSION_RATIO = env_int("CPAHUB_IMPORT_MAX_COMPRESSION_RATIO", 100, minimum=2)
+# TrueType font with Chinese glyphs for PDF invoices (Debian: fonts-wqy-microhei).
+CPAHUB_INVOICE_FONT = env_path("CPAHUB_INVOICE_FONT", Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"))
 
 # --- Languages ------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -352,7 +356,14 @@ SPECTACULAR_SETTINGS = {
         "CPAStatusEnum": "cpahub.registry.choices.CPAStatus",
         "ApplicationStatusEnum": "cpahub.registry.choices.ApplicationStatus",
         "CityEnum": "cpahub.accounts.choices.City",
+        "ClientStatusEnum": "cpahub.clients.choices.ClientStatus",
+        "TimeStatusEnum": "cpahub.timesheets.choices.Status",
+        "TimeEventKindEnum": "cpahub.timesheets.choices.EventKind",
+        "TimeTaskEnum": "cpahub.timesheets.choices.Task",
         "RoleEnum": "cpahub.accounts.choices.Role",
+        "InvoiceStatusEnum": "cpahub.billing.choices.InvoiceStatus",
+        "InvoiceLineKindEnum": "cpahub.billing.choices.LineKind",
+        "EngagementStatusEnum": "cpahub.engagements.choices.Status",
     },
 }
 CPAHUB_APPLY_LIMIT_PER_HOUR = env_int(

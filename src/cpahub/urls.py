@@ -30,6 +30,7 @@ urlpatterns = [
     path("ledgers/", include("cpahub.ledgers.urls")),
     path("clients/", include("cpahub.clients.urls")),
     path("engagements/", include("cpahub.engagements.urls")),
+    path("practice/", include("cpahub.practice.urls")),
     path("time/", include("cpahub.timesheets.urls")),
     path("billing/", include("cpahub.billing.urls")),
     path("usage/", include("cpahub.metering.urls")),

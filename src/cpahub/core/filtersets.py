@@ -10,8 +10,8 @@ class BootstrapFilterSet(django_filters.FilterSet):
     """FilterSet whose widgets carry Bootstrap classes; every app's filtersets derive from it."""
 
     def __init__(self, *args, request=None, **kwargs):
-        self.request = request
-        super().__init__(*args, **kwargs)
+        # django-filter keeps the request itself; callable choice querysets (per user) need it.
+        super().__init__(*args, request=request, **kwargs)
         for field in self.form.fields.values():
             css = (
                 "form-select" if getattr(field.widget, "input_type", "select") == "select" else "form-control"

@@ -24,7 +24,9 @@ from cpahub.demo.logins import DEMO_LOGINS, demo_password
 from cpahub.registry.choices import CPAEventKind, CPAStatus
 from cpahub.registry.models import CPA, CPAEvent, Firm, IndustryCase, Penalty
 
-SMALL = ["--firms", "20", "--cpas", "200"]
+# The registry only: the practice data has its own test (test_demo_practice.py).
+NO_PRACTICE = ["--practice-staff", "0", "--practice-firms", "0"]
+SMALL = ["--firms", "20", "--cpas", "200", *NO_PRACTICE]
 
 
 def run_demo(*args) -> str:
@@ -255,7 +257,7 @@ def test_if_empty_does_nothing_the_second_time(demo):
 
 
 def test_if_empty_builds_on_an_empty_database(db):
-    out = run_demo("--firms", "12", "--cpas", "80", "--if-empty")
+    out = run_demo("--firms", "12", "--cpas", "80", "--if-empty", *NO_PRACTICE)
     assert Firm.objects.filter(organisation__parent__isnull=True).count() == 12
     assert "Demo province built in" in out
 
@@ -278,7 +280,7 @@ def test_flush_refused_outside_dev(db, settings):
 
 def test_too_few_cpas_for_the_firms(db):
     with pytest.raises(CommandError, match="too few"):
-        run_demo("--firms", "20", "--cpas", "40")
+        run_demo("--firms", "20", "--cpas", "40", *NO_PRACTICE)
     assert not Organisation.objects.exists()
 
 

@@ -87,11 +87,15 @@ class Command(BaseCommand):
         if not mo_path.exists():
             errors.append(f"{mo_path} is missing; run `cpahub i18n_check --update`")
         else:
-            compiled = {e.msgid: e.msgstr for e in polib.mofile(str(mo_path))}
+            # Keyed by context too: pgettext entries share their msgid with the plain one.
+            compiled = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(mo_path))}
             stale = [
                 e.msgid
                 for e in old
-                if not e.obsolete and not e.msgid_plural and e.msgstr and compiled.get(e.msgid) != e.msgstr
+                if not e.obsolete
+                and not e.msgid_plural
+                and e.msgstr
+                and compiled.get((e.msgctxt, e.msgid)) != e.msgstr
             ]
             errors += [f"compiled catalogue is stale for {m!r}" for m in stale[:20]]
         if errors:

@@ -7,10 +7,13 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
+from cpahub.core.context import acting_as
 from cpahub.demo.builder import DemoBuilder, DemoError, province_exists
 from cpahub.demo.logins import DEMO_LOGINS, demo_password, format_table, needs_two_factor
+from cpahub.demo.practice import PracticeError
 
 
 class Command(BaseCommand):
@@ -28,6 +31,18 @@ class Command(BaseCommand):
         parser.add_argument("--cpas", type=int, default=3000, help="CPAs and members (default 3000)")
         parser.add_argument(
             "--entities", type=int, default=None, help="audited entities (default 5 for every 3 firms)"
+        )
+        parser.add_argument(
+            "--practice-staff",
+            type=int,
+            default=40,
+            help="staff of the demo logins' firm, with the year's practice data up to today (0: none)",
+        )
+        parser.add_argument(
+            "--practice-firms",
+            type=int,
+            default=20,
+            help="other firms with a lighter year of practice data (default 20)",
         )
         parser.add_argument(
             "--if-empty",
@@ -65,19 +80,44 @@ class Command(BaseCommand):
                 entities=options["entities"],
                 log=self.stdout.write if options["verbosity"] >= 1 else None,
             )
-            summary = builder.build()
-        except DemoError as error:
+            with transaction.atomic():
+                summary = builder.build()
+                practice = self._practice(options, seed, builder.request_id)
+        except (DemoError, PracticeError) as error:
             raise CommandError(str(error)) from None
         self.stdout.write("")
         for label, count in summary.counts.items():
             self.stdout.write(f"  {label:<22} {count:>6}")
         self.stdout.write(f"  data fingerprint       {summary.fingerprint}")
+        if practice is not None:
+            self.stdout.write(
+                f"  practice data of {practice.firms} firms up to {practice.as_of} "
+                f"({practice.seconds:.1f} s):"
+            )
+            for label, count in sorted(practice.counts.items()):
+                self.stdout.write(f"    {label:<32} {count:>8}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo province built in {time.perf_counter() - started:.1f} s on {connection.vendor}."
             )
         )
         self._print_logins(seed)
+
+    def _practice(self, options, seed: int, request_id: str):
+        """The firm system's data (clients, engagements, time, billing) for the demo firms."""
+        if not options["practice_staff"] and not options["practice_firms"]:
+            return None
+        from cpahub.demo.practice import demo
+
+        log = self.stdout.write if options["verbosity"] >= 1 else None
+        with acting_as(None, request_id=request_id):
+            return demo.build(
+                seed,
+                timezone.localdate(),
+                staff=options["practice_staff"],
+                firms=options["practice_firms"],
+                log=log,
+            )
 
     def _flush(self) -> None:
         if not (settings.DEBUG or getattr(settings, "PROFILE", "") == "dev"):
