@@ -261,8 +261,13 @@ class QuestionForm(BootstrapFormMixin, forms.Form):
             self.initial.update(text=question.text, guidance=question.guidance, position=question.position)
         for index in range(max(OPTION_SLOTS, len(options) + 1)):
             option = options[index] if index < len(options) else None
+            # Added after BootstrapFormMixin ran: the widgets carry their classes themselves.
             self.fields[f"label_{index}"] = forms.CharField(
-                label=_("Answer"), max_length=200, required=False, initial=option.label if option else ""
+                label=_("Answer"),
+                max_length=200,
+                required=False,
+                initial=option.label if option else "",
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
             )
             self.fields[f"score_{index}"] = forms.IntegerField(
                 label=_("Score"),
@@ -270,9 +275,13 @@ class QuestionForm(BootstrapFormMixin, forms.Form):
                 max_value=100,
                 required=False,
                 initial=option.score if option else None,
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
             )
             self.fields[f"high_{index}"] = forms.BooleanField(
-                label=_("Always high risk"), required=False, initial=option.forces_high if option else False
+                label=_("Always high risk"),
+                required=False,
+                initial=option.forces_high if option else False,
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
             )
         self.slots = range(max(OPTION_SLOTS, len(options) + 1))
 

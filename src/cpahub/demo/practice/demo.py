@@ -106,12 +106,12 @@ def _others(seed: int, firm, as_of: datetime.date, count: int):
         months = max(1, min(10, (as_of - year_start).days // 30))
         start = year_start + datetime.timedelta(days=30 * rng.randrange(months))
         scale = Scale(
-            staff=max(8, min(16, head.people + rng.randint(2, 6))),
+            staff=max(8, min(12, head.people + rng.randint(0, 4))),
             year=as_of.year,
             as_of=as_of,
             start=start,
-            entries_per_day=round(rng.uniform(1.2, 2.6), 1),
-            clients_per_staff=round(rng.uniform(0.8, 1.6), 1),
+            entries_per_day=round(rng.uniform(1.2, 2.4), 1),
+            clients_per_staff=round(rng.uniform(0.6, 1.2), 1),
             prior_year=False,
         )
         yield head, scale

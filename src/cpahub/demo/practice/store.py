@@ -84,7 +84,7 @@ class Store:
                 obj.pk = pk
                 obj._state.adding, obj._state.db = False, connection.alias
         else:
-            self.insert_rows(model, columns, rows)
+            self.insert_rows(model, columns, rows, count=False)
         self.counts[model._meta.label] += len(objects)
         if logged:
             self.log(objects, owner)

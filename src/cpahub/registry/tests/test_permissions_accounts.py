@@ -113,7 +113,8 @@ def test_change_log_follows_the_owning_firm(world):
         "admin_A": {"甲会计师事务所", "甲会计师事务所赣州分所"},
         "admin_A1": set(),
         "admin_B": {"乙会计师事务所"},
-        "partner_A": set(),
+        # partners read their firm's history (the firm's own records), like its administrator
+        "partner_A": {"甲会计师事务所", "甲会计师事务所赣州分所"},
         "city_nc": {"甲会计师事务所", "甲会计师事务所赣州分所"},
         "city_gz": {"乙会计师事务所"},
         "assoc_staff": {"甲会计师事务所", "甲会计师事务所赣州分所", "乙会计师事务所"},
