@@ -21,8 +21,6 @@ from cpahub.engagements.choices import Status, TeamRole
 from cpahub.engagements.models import Engagement
 
 DAY = datetime.timedelta(days=1)
-# Share of a working day a team member spends on one engagement, relative to a staff auditor.
-ROLE_LOAD = {TeamRole.PARTNER: 0.25, TeamRole.QUALITY_REVIEWER: 0.1, TeamRole.MANAGER: 0.6}
 WORKERS = (TeamRole.MANAGER, TeamRole.SENIOR, TeamRole.STAFF)
 # When in the year other work starts (month weights, January first).
 SEASON = {
@@ -50,6 +48,7 @@ class Planner:
         self.day_list = [self.first + DAY * n for n in range(self.span)]
         self.workday = [is_workday(day) for day in self.day_list]
         self.month_demand = [0] * 13  # member-days of work planned per month (managers and staff)
+        self.prior: dict[int, Job] = {}  # last year's engagement by client (id of its ClientInfo)
 
     # --- the kinds of work ------------------------------------------------------------------------
 
@@ -66,7 +65,6 @@ class Planner:
         """Last year's audits of some slow payers, reported and archived last year, still unpaid."""
         rng = self.rng
         late = [c for c in clients if c.payer in ("late", "never")]
-        self.prior = {}
         for info in rng.sample(late, min(len(late), max(1, len(clients) // 25))):
             job = self._job(info, T.FS_AUDIT, self.year - 2, rng.triangular(120, 500, 260))
             job.prior = True
@@ -82,7 +80,7 @@ class Planner:
     def annual_audits(self, clients) -> dict[int, Job]:
         rng = self.rng
         audited = {}
-        prior = getattr(self, "prior", {})
+        prior = self.prior
         for info in clients:
             if rng.random() > 0.78:
                 continue
@@ -91,7 +89,7 @@ class Planner:
             if client.listed:
                 due = datetime.date(self.year, 4, rng.choice((20, 25, 28)))
             elif client.ownership in ("state_local", "state_central"):
-                due = datetime.date(self.year, rng.choice((3, 4)), rng.choice((15, 25, 31 - 1)))
+                due = datetime.date(self.year, rng.choice((3, 4)), rng.choice((15, 25, 30)))
             else:
                 due = datetime.date(self.year, rng.choice((4, 4, 5, 6)), rng.choice((15, 30)))
             self._timeline_back(job, due, late=rng.random() < 0.15)
@@ -251,6 +249,7 @@ class Planner:
         job.archived = job.report + DAY * (self.rng.randint(61, 110) if late else self.rng.randint(20, 58))
 
     def _work_days(self, job: Job) -> int:
+        """Days of fieldwork: the hours over the team's daily hours (partner a quarter, manager 0.6)."""
         team = 0.25 + 0.6 + 1 + self._juniors(job.hours)
         return max(2, min(70, math.ceil(job.hours / (team * self.daily))))
 

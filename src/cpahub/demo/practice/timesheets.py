@@ -1,7 +1,7 @@
 """Weekly timesheets and their entries: every working day of every person (调休 included), split
 over the engagements they are on, with leave, training, administration and busy-season overtime.
 
-Weeks before the last three are approved, with the grade's rates copied onto each entry as the
+Weeks more than five back are approved, with the grade's rates copied onto each entry as the
 approval service does; the last weeks are a mix of approved, submitted (waiting for a manager),
 rejected and draft. Sheet and entry statuses always agree, as the workflow service keeps them.
 """
