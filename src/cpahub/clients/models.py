@@ -4,6 +4,7 @@ import contextlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -67,7 +68,10 @@ class Client(ChangeLoggedModel):
     registered_capital = models.DecimalField(_("registered capital"), null=True, blank=True, **MONEY)
     revenue = models.DecimalField(_("annual revenue"), null=True, blank=True, **MONEY)
     total_assets = models.DecimalField(_("total assets"), null=True, blank=True, **MONEY)
-    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    # An explicit ceiling: the backend's integer range differs (SQLite 64-bit) and would leak into the API schema.
+    employees = models.PositiveIntegerField(
+        _("employees"), null=True, blank=True, validators=[MaxValueValidator(10_000_000)]
+    )
     city = models.CharField(_("city"), max_length=6, choices=City.choices, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=60, blank=True)

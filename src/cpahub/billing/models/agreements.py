@@ -39,7 +39,10 @@ class FeeAgreement(ChangeLoggedModel):
         **RATE,
     )
     payment_days = models.PositiveSmallIntegerField(
-        _("payment terms (days)"), default=30, help_text=_("Days from the invoice date to its due date.")
+        _("payment terms (days)"),
+        default=30,
+        help_text=_("Days from the invoice date to its due date."),
+        validators=[MaxValueValidator(3650)],  # also keeps the API schema the same on every database
     )
     letter_number = models.CharField(_("engagement letter number"), max_length=60, blank=True)
     signed_on = models.DateField(_("engagement letter date"), null=True, blank=True)

@@ -1,6 +1,7 @@
 """The engagement's pipeline history, its three review sign-offs and its report numbers (文号)."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +40,12 @@ class ReviewSignoff(_EngagementRow):
     """A sign-off at one of the three review levels. A review that starts over supersedes them."""
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="signoffs")
-    level = models.PositiveSmallIntegerField(_("review level"), choices=ReviewLevel.choices)
+    # The explicit ceiling keeps the API schema the same on every database.
+    level = models.PositiveSmallIntegerField(
+        _("review level"),
+        choices=ReviewLevel.choices,
+        validators=[MaxValueValidator(max(ReviewLevel.values))],
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by")
     )
