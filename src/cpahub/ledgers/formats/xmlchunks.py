@@ -313,6 +313,8 @@ class Splitter:
                         yield self._xml(position, len(self.buffer))
                     return
                 cut = max(position, self._safe_end())
+                if self.buffer[cut - 1 : cut] == b"<":  # keep a `<!`/`<?` whole for the next look
+                    cut -= 1
                 if cut > position:
                     yield self._xml(position, cut)
                 position = self._read(cut)
@@ -380,11 +382,12 @@ class Splitter:
         return special
 
     def _patterns(self, qname: bytes) -> tuple[re.Pattern, re.Pattern]:
-        """(end tag, end tag not followed by the next record's start tag) of records named `qname`."""
+        """(record end, record end not followed by the next record's start tag) of records named `qname`."""
         if qname not in self.runs:
             name = re.escape(qname)
-            end = rb"</" + name + rb"\s*>"
-            self.runs[qname] = (re.compile(end), re.compile(end + rb"(?!\s*<" + name + rb"[\s>])"))
+            # an end tag, or an empty-element record (`<R a="/>"/>`: attributes matched whole)
+            end = rb"(?:</" + name + rb"\s*>|<" + name + _ATTRIBUTES + rb"\s*/>)"
+            self.runs[qname] = (re.compile(end), re.compile(end + rb"(?!\s*<" + name + rb"[\s>/])"))
         return self.runs[qname]
 
     def _run_end(self, start: int, qname: bytes) -> int | None:
@@ -437,6 +440,7 @@ class Splitter:
 
 
 _FIRST_TAG = re.compile(rb"<[^/]")
+_ATTRIBUTES = rb"(?:\s+[^\s=<>/]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*"
 _SPECIAL = re.compile(rb"<[!?]")
 _TAG_START = re.compile(rb"<(?:[^\s<>/:!?=\"']+:)?[^\s<>/:!?=\"']+[\s>/]")
 
