@@ -7,11 +7,12 @@ A firm's figures include its branches. Months that are closed (`cpahub usage clo
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db.models import Count, F, Min, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DateField, F, Min, Q
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from cpahub.accounts.choices import FIRM_ROLES, OrgKind, OrgStatus
@@ -48,52 +49,86 @@ def parse_month(text: str) -> datetime.date:
         raise ValueError(f"not a month (YYYY-MM): {text!r}") from None
 
 
-def _by_head(queryset, org_field: str, count: str = "pk", distinct: bool = False) -> dict[int, int]:
-    """Counts grouped by the firm head office of `org_field` (the organisation itself or its parent)."""
-    head = Coalesce(F(f"{org_field}__parent_id"), F(f"{org_field}_id"))
-    rows = queryset.annotate(head=head).values("head").annotate(n=Count(count, distinct=distinct))
-    return {row["head"]: row["n"] for row in rows}
+def _head(org_field: str):
+    """The firm head office of `org_field` (the organisation itself or its parent)."""
+    return Coalesce(F(f"{org_field}__parent_id"), F(f"{org_field}_id"))
+
+
+def _month(expression) -> TruncMonth:
+    return TruncMonth(expression, output_field=DateField())
 
 
 def compute(month: datetime.date, firms) -> dict[int, dict[str, int]]:
     """Live figures for `month` of the given head offices: {firm id: {figure: value}}."""
-    start, end = month_bounds(month)
-    ids = [firm.pk for firm in firms]
-    figures: dict[str, dict[int, int]] = {}
+    month = month.replace(day=1)
+    return compute_months([month], firms)[month]
 
-    members = Membership.objects.filter(
-        role__in=FIRM_ROLES,
-        organisation__kind=OrgKind.FIRM,
-        started__lte=end,
-        user__active_days__day__range=(start, end),
-    ).filter(Q(ended__isnull=True) | Q(ended__gte=start))
-    members = members.filter(Q(organisation_id__in=ids) | Q(organisation__parent_id__in=ids))
-    figures["active_users"] = _by_head(members, "organisation", "user", distinct=True)
+
+def compute_months(months: list[datetime.date], firms) -> dict[datetime.date, dict[int, dict[str, int]]]:
+    """Live figures for each of `months` (first days) of the given head offices, with one grouped
+    query per figure whatever the number of months: {month: {firm id: {figure: value}}}."""
+    start, end = month_bounds(min(months))[0], month_bounds(max(months))[1]
+    ids = [firm.pk for firm in firms]
+    counts: dict[tuple, int] = defaultdict(int)  # (figure, month, firm id) -> value
+
+    # a user counts in a month with an active day, for each firm they were a member of in that month
+    members = (
+        Membership.objects.filter(role__in=FIRM_ROLES, organisation__kind=OrgKind.FIRM)
+        .filter(Q(organisation_id__in=ids) | Q(organisation__parent_id__in=ids))
+        .annotate(day=F("user__active_days__day"))
+        .filter(day__range=(start, end))
+        .annotate(m=_month("day"), joined=_month("started"), left=_month("ended"), head=_head("organisation"))
+        .filter(joined__lte=F("m"))
+        .filter(Q(ended__isnull=True) | Q(left__gte=F("m")))
+    )
+    for row in members.values("head", "m").annotate(n=Count("user", distinct=True)).order_by():
+        counts["active_users", row["m"], row["head"]] = row["n"]
 
     CPA = apps.get_model("registry", "CPA")
     practising = CPA.objects.filter(status="practising", firm__organisation__kind=OrgKind.FIRM)
     practising = practising.filter(Q(firm_id__in=ids) | Q(firm__organisation__parent_id__in=ids))
-    figures["cpas"] = _by_head(practising, "firm__organisation")
+    cpas = _grouped(practising.annotate(head=_head("firm__organisation")), "head")
+    for month in months:  # the register has no history: today's practising CPAs for every month
+        for (head,), n in cpas.items():
+            counts["cpas", month, head] = n
 
     Engagement = apps.get_model("engagements", "Engagement")
     engagements = Engagement.objects.filter(firm_id__in=ids)
-    live = engagements.exclude(status__in=("declined", "cancelled"))
-    open_ = live.filter(created__date__lte=end).filter(
-        Q(archived_on__isnull=True) | Q(archived_on__gte=start)
-    )
-    figures["engagements_open"] = _count_by(open_, "firm_id")
-    figures["engagements_new"] = _count_by(engagements.filter(created__date__range=(start, end)), "firm_id")
-    figures["reports_issued"] = _count_by(engagements.filter(report_date__range=(start, end)), "firm_id")
+    created = engagements.annotate(m=_month(TruncDate("created")))
+    for (firm, m), n in _grouped(created.filter(m__range=(start, end)), "firm_id", "m").items():
+        counts["engagements_new", m, firm] = n
+    live = created.exclude(status__in=("declined", "cancelled")).filter(m__lte=end)
+    live = live.filter(Q(archived_on__isnull=True) | Q(archived_on__gte=start))
+    for (firm, opened, archived), n in _grouped(
+        live.annotate(archived=_month("archived_on")), "firm_id", "m", "archived"
+    ).items():
+        for month in months:  # open in every month from its creation to its archiving
+            if opened <= month and (archived is None or archived >= month):
+                counts["engagements_open", month, firm] += n
+    issued = engagements.filter(report_date__range=(start, end)).annotate(m=_month("report_date"))
+    for (firm, m), n in _grouped(issued, "firm_id", "m").items():
+        counts["reports_issued", m, firm] = n
 
     if apps.is_installed("cpahub.timesheets") and _has_model("timesheets", "TimeEntry"):
         TimeEntry = apps.get_model("timesheets", "TimeEntry")
         entries = TimeEntry.objects.filter(firm_id__in=ids, date__range=(start, end))
-        figures["time_entries"] = _count_by(entries, "firm_id")
-    return {pk: {name: figures.get(name, {}).get(pk, 0) for name in FIGURES} for pk in ids}
+        for (firm, m), n in _grouped(entries.annotate(m=_month("date")), "firm_id", "m").items():
+            counts["time_entries", m, firm] = n
+    return {
+        month: {pk: {name: counts.get((name, month, pk), 0) for name in FIGURES} for pk in ids}
+        for month in months
+    }
 
 
-def _count_by(queryset, field: str) -> dict[int, int]:
-    return {row[field]: row["n"] for row in queryset.values(field).annotate(n=Count("pk"))}
+def _grouped(queryset, *fields: str) -> dict[tuple, int]:
+    return {
+        tuple(_as_date(row[f]) for f in fields): row["n"]
+        for row in queryset.values(*fields).annotate(n=Count("pk")).order_by()
+    }
+
+
+def _as_date(value):
+    return value.date() if isinstance(value, datetime.datetime) else value
 
 
 def _has_model(app: str, model: str) -> bool:
@@ -123,23 +158,38 @@ def first_active(firms) -> dict[int, datetime.date]:
 
 def figures_for(month: datetime.date, firms) -> list[FirmUsage]:
     """Closed records where the month is closed, live figures otherwise."""
-    from cpahub.metering.models import UsageRecord
-
     month = month.replace(day=1)
     firms = list(firms)
-    closed = {r.firm_id: r for r in UsageRecord.objects.filter(month=month, firm__in=firms)}
-    missing = [firm for firm in firms if firm.pk not in closed]
-    live = compute(month, missing) if missing else {}
+    values = _values([month], firms)[month]
     firsts = first_active(firms)
-    result = []
-    for firm in firms:
-        record = closed.get(firm.pk)
-        values = {name: getattr(record, name) for name in FIGURES} if record else live[firm.pk]
-        result.append(
-            FirmUsage(
-                firm=firm, month=month, closed=record is not None, first_active=firsts.get(firm.pk), **values
-            )
+    return [
+        FirmUsage(
+            firm=firm,
+            month=month,
+            closed=values[firm.pk][1],
+            first_active=firsts.get(firm.pk),
+            **values[firm.pk][0],
         )
+        for firm in firms
+    ]
+
+
+def _values(months: list[datetime.date], firms: list) -> dict[datetime.date, dict[int, tuple[dict, bool]]]:
+    """{month: {firm id: (figures, closed)}}: closed records where there are, live figures for the rest."""
+    from cpahub.metering.models import UsageRecord
+
+    closed = {(r.month, r.firm_id): r for r in UsageRecord.objects.filter(month__in=months, firm__in=firms)}
+    open_months = sorted({m for m in months if any((m, firm.pk) not in closed for firm in firms)})
+    live = compute_months(open_months, firms) if open_months and firms else {}
+    result: dict = {}
+    for month in months:
+        for firm in firms:
+            record = closed.get((month, firm.pk))
+            if record is not None:
+                figures = ({name: getattr(record, name) for name in FIGURES}, True)
+            else:
+                figures = (live[month][firm.pk], False)
+            result.setdefault(month, {})[firm.pk] = figures
     return result
 
 
@@ -159,8 +209,9 @@ def close_month(month: datetime.date) -> int:
 
 def monthly_totals(firms, months: list[datetime.date]) -> list[dict]:
     """Province (or city, or firm) totals per month, for the trend chart."""
-    rows = []
-    for month in months:
-        usage = figures_for(month, firms)
-        rows.append({"month": month, **{name: sum(getattr(u, name) for u in usage) for name in FIGURES}})
-    return rows
+    months = [month.replace(day=1) for month in months]
+    values = _values(months, list(firms))
+    return [
+        {"month": month, **{name: sum(v[0][name] for v in values[month].values()) for name in FIGURES}}
+        for month in months
+    ]

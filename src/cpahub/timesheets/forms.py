@@ -44,12 +44,24 @@ class UtilisationForm(BootstrapFormMixin, forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=DateInput)
     end = forms.DateField(label=_("To"), required=False, widget=DateInput)
     by = forms.ChoiceField(label=_("By"), choices=[(g, BY_LABELS[g]) for g in GROUPINGS], initial="person")
-    engagement = forms.ModelChoiceField(
-        label=_("Engagement team"), queryset=None, required=False, empty_label=_("— everyone —")
+    # a code, not a list: a firm has thousands of engagements
+    engagement = forms.CharField(
+        label=_("Engagement team"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"placeholder": _("engagement code; empty for everyone")}),
     )
     submitted = forms.BooleanField(label=_("Count submitted time too"), required=False)
 
     def __init__(self, *args, engagements, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["engagement"].queryset = engagements
-        self.fields["engagement"].label_from_instance = lambda e: f"{e.code} {e.name}"
+        self.engagements = engagements
+
+    def clean_engagement(self):
+        code = self.cleaned_data["engagement"].strip()
+        if not code:
+            return None
+        found = self.engagements.filter(code__iexact=code).first()
+        if found is None:
+            raise forms.ValidationError(_("No engagement with this code that you can see."))
+        return found

@@ -253,3 +253,24 @@ def test_a_write_off_is_asked_for_and_approved_by_another_partner(client, w):
         reverse("billing:adjustment_decide", args=[asked.pk]), {"decision": "approve", "note": "同意"}
     )
     assert costs.WipAdjustment.objects.get().status == "approved"
+
+
+def test_report_pages_show_a_page_of_rows_and_the_total_of_all(client, w, monkeypatch):
+    from cpahub.billing.views import reports as report_views
+
+    monkeypatch.setattr(report_views, "PAGE_ROWS", 1)
+    for engagement in (w.engagement_a, w.branch_engagement):
+        agreement(w.finance_a, engagement)
+        approved_time(
+            engagement, w.branch_auditor if engagement.office_id == w.branch_a.pk else w.auditor_a, DAY, "8"
+        )
+    login_verified(client, w.finance_a)
+    first = client.get(reverse("billing:wip"), {"as_of": "2025-07-31"})
+    second = client.get(reverse("billing:wip"), {"as_of": "2025-07-31", "page": "2"})
+    shown = [page.context["page_obj"].object_list[0].label for page in (first, second)]
+    assert len(set(shown)) == 2 and len(first.context["report"].rows) == 2
+    assert "page=2" in first.content.decode() and "8,000.00" in first.content.decode()  # total of both
+    rows = sheet_rows(
+        client.get(reverse("billing:wip"), {"as_of": "2025-07-31", "page": "2", "export": "xlsx"})
+    )
+    assert len(rows) == 4  # header, both engagements, total

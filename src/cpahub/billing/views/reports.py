@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ WIP_BY = [
     ("office", gettext_lazy("Office")),
 ]
 AGE_LABELS = [label for _key, label, _days in AGE_BUCKETS]
+PAGE_ROWS = 100
 
 
 class AsOfForm(BootstrapFormMixin, forms.Form):
@@ -70,13 +72,20 @@ class ReportView(LoginRequiredMixin, View):
         if form.is_bound and not form.is_valid():
             return render(request, self.template_name, {"form": form, "firm": firm}, status=400)
         report, context = self.run(firm, data)
-        headers, rows = self.table(report, context)
         if request.GET.get("export") == "xlsx":
-            return self.export(request, headers, rows)
+            return self.export(request, *self.table(report, context))
         query = request.GET.copy()
         query.pop("export", None)
+        query.pop("page", None)
+        # the page shows a page of rows (the total is always of all); Excel has every row
+        page_obj = Paginator(report.rows, PAGE_ROWS).get_page(request.GET.get("page"))
         context.update(
-            form=form, firm=firm, report=report, headers=headers, rows=rows, query=query.urlencode()
+            form=form,
+            firm=firm,
+            report=report,
+            query=query.urlencode(),
+            page_obj=page_obj,
+            paginator=page_obj.paginator,
         )
         context["firms"] = report_firms(request.user)
         return render(request, self.template_name, context)

@@ -119,3 +119,39 @@ def test_pages_record_activity(client, w):
     login_verified(client, w.partner_a)
     client.get(reverse("metering:usage"))
     assert ActiveDay.objects.filter(user=w.partner_a, day=timezone.localdate()).exists()
+
+
+def test_the_trend_of_twelve_months_matches_each_month_and_costs_the_same_queries(w):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cpahub.engagements.models import Engagement
+
+    months = [datetime.date(2026, m, 1) for m in range(1, 12)]
+    for user, day in (
+        (w.partner_a, (3, 4)),
+        (w.manager_a, (3, 9)),
+        (w.branch_auditor, (7, 1)),
+        (w.partner_b, (3, 5)),
+    ):
+        ActiveDay.objects.create(user=user, day=datetime.date(2026, *day))
+    ActiveDay.objects.create(user=w.partner_a, day=datetime.date(2026, 3, 20))  # twice in March: once
+    Membership.objects.filter(user=w.manager_a).update(ended=datetime.date(2026, 2, 28))  # left before
+    archived = EngagementFactory(client=w.client_a, report_date=datetime.date(2026, 4, 10))
+    Engagement.objects.filter(pk=archived.pk).update(
+        created=timezone.make_aware(datetime.datetime(2026, 2, 10)), archived_on=datetime.date(2026, 6, 2)
+    )
+    firms = [w.firm_a, w.firm_b]
+    trend = usage.monthly_totals(firms, months)
+    for row in trend:
+        each = usage.compute(row["month"], firms)
+        assert row == {"month": row["month"], **{n: sum(f[n] for f in each.values()) for n in usage.FIGURES}}
+    by_month = {row["month"].month: row for row in trend}
+    assert by_month[3]["active_users"] == 2 and by_month[7]["active_users"] == 1
+    assert [by_month[m]["engagements_open"] for m in (1, 2, 6, 7)] == [0, 1, 1, 0]
+    assert by_month[4]["reports_issued"] == 1
+    with CaptureQueriesContext(connection) as three:
+        usage.monthly_totals(firms, months[:3])
+    with CaptureQueriesContext(connection) as eleven:
+        usage.monthly_totals(firms, months)
+    assert len(eleven) == len(three) <= 10

@@ -271,3 +271,13 @@ def test_the_approvals_queue_queries_do_not_grow_with_weeks(w):
         response = manager.get("/time/approvals/")
     assert len(response.context["cards"]) == 5
     assert len(many) == len(few)
+
+
+def test_utilisation_of_one_team_is_asked_for_by_engagement_code(client, w):
+    login_verified(client, w.partner_a)
+    url = "/time/reports/utilisation/"
+    found = client.get(url, {"period": "year", "year": "2025", "engagement": w.engagement_a.code.lower()})
+    assert found.status_code == 200 and found.context["form"].cleaned_data["engagement"] == w.engagement_a
+    other = client.get(url, {"period": "year", "year": "2025", "engagement": w.engagement_b.code})
+    assert "engagement" in other.context["form"].errors  # another firm's code is not found
+    assert len(found.content) < 100_000  # no list of every engagement in the page
