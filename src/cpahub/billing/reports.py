@@ -20,6 +20,7 @@ from cpahub.billing.choices import AGE_BUCKETS
 from cpahub.billing.money import fen, ratio
 from cpahub.billing.sources import age_bucket
 from cpahub.core.permissions import VIEW, scope_for
+from cpahub.practice.access import FINANCE, reaches_whole_firm
 
 WIP_GROUPINGS = ("engagement", "partner", "manager", "client", "office")
 REALISATION_GROUPINGS = ("engagement", "partner")
@@ -64,12 +65,18 @@ class Report:
     as_of: datetime.date | None = None
 
 
+def _whole_firm(firm, user) -> bool:
+    """No user (a system call), or one whose finance role reaches every billing row of the firm: the
+    per-row rule adds nothing then, and on PostgreSQL it can cost a poor plan."""
+    return user is None or reaches_whole_firm(scope_for(user), firm.pk, FINANCE)
+
+
 def billing_engagements(firm, user=None):
     """The firm's engagements, limited to those whose billing `user` may see."""
     from cpahub.engagements.models import Engagement
 
     engagements = Engagement.objects.filter(firm=firm)
-    if user is not None:
+    if not _whole_firm(firm, user):
         engagements = engagements.filter(engagement_billing_q(scope_for(user), VIEW, prefix=""))
     return engagements
 
@@ -170,7 +177,7 @@ def ageing(firm, as_of: datetime.date, user=None) -> Report:
 
     invoices = Invoice.objects.filter(agg.live_on(as_of, prefix=""), firm=firm)
     receipts = Receipt.objects.filter(firm=firm, date__lte=as_of)
-    if user is not None:
+    if not _whole_firm(firm, user):
         invoices = invoices.filter(pk__in=Invoice.objects.restrict(user).values("pk"))
         receipts = receipts.filter(pk__in=Receipt.objects.restrict(user).values("pk"))
     cells: dict[int, list[Decimal]] = {}

@@ -39,6 +39,19 @@ def firm_q(scope, roles=EVERYONE, firm: str = "firm_id", office: str | None = "o
     return q | Q(**{f"{office}__in": held}) if office else q
 
 
+def reaches_whole_firm(scope, firm_id: int, roles=EVERYONE) -> bool:
+    """Whether `firm_q(scope, roles)` covers every row of the firm (head office, or a branch the firm
+    lets see it all): reports then need no per-row condition."""
+    held = held_orgs(scope, roles)
+    if firm_id in held:
+        return True
+    from cpahub.accounts.models import Organisation
+
+    return Organisation.objects.filter(
+        pk__in=held, parent_id=firm_id, parent__practice_settings__branches_see_firm=True
+    ).exists()
+
+
 def head_office(organisation):
     """The head office of a firm organisation (itself when it is one)."""
     return organisation.parent if organisation.parent_id else organisation

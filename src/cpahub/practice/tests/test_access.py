@@ -55,3 +55,23 @@ def test_staff_read_but_only_managers_change(w):
     assert w.client_a.pk in names(Client.objects.restrict(w.manager_a, CHANGE))
     assert names(Grade.objects.restrict(w.manager_a, CHANGE)) == set()
     assert len(names(Grade.objects.restrict(w.partner_a, CHANGE))) == 4
+
+
+def test_who_reaches_the_whole_firm_agrees_with_the_rule(w):
+    from cpahub.core.permissions import scope_for
+    from cpahub.practice.access import FINANCE, reaches_whole_firm
+
+    def whole(user, roles=FINANCE):
+        forget_scope(user)
+        return reaches_whole_firm(scope_for(user), w.firm_a.pk, roles)
+
+    assert whole(w.finance_a) and whole(w.partner_a)
+    assert not whole(w.manager_a)  # a manager is not in the finance group
+    assert whole(w.branch_manager, ("manager",)) is False  # a branch, no grant
+    assert not whole(w.partner_b)
+    settings = FirmSettings.for_firm(w.firm_a)
+    settings.branches_see_firm = True
+    settings.save()
+    assert whole(w.branch_manager, ("manager",))
+    everything = names(Engagement.objects.filter(firm=w.firm_a))
+    assert names(Engagement.objects.restrict(w.branch_manager)) == everything  # as the rule says
