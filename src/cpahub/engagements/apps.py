@@ -26,6 +26,7 @@ class EngagementsConfig(AppConfig):
                     ),
                     MenuItem(_("Firm practice settings"), "practice:settings", tuple(PARTNERS), "sliders"),
                     MenuItem(_("Grades and rates"), "practice:grades", tuple(PARTNERS), "ladder"),
+                    MenuItem(_("Staff profiles"), "practice:staff", tuple(MANAGERS), "person-badge"),
                 ),
             )
         )
