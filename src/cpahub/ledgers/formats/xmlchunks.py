@@ -131,6 +131,10 @@ class _Driver:
         handle = self.source.open()
         stream = self.progress.wrap(handle) if self.progress is not None else handle
         etree.clear_error_log()
+        if self.prefix is not None:  # start the workers now: they come up while the head is read
+            pool = self._pool()
+            for _ in range(self.workers):
+                pool.submit(os.getpid)
         try:
             splitter = Splitter(stream, self.record, CHUNK_BYTES, READ_BYTES)
             for piece in splitter:
@@ -163,10 +167,13 @@ class _Driver:
             if self.progress is not None:
                 self.progress.finish_source(self.source.size)
 
-    def _submit(self, data: bytes, first_line: int) -> Future:
+    def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(self.workers, mp_context=_context())
-        return self.pool.submit(parse_chunk, self.extract, self.prefix + data + self.suffix, first_line)
+        return self.pool
+
+    def _submit(self, data: bytes, first_line: int) -> Future:
+        return self._pool().submit(parse_chunk, self.extract, self.prefix + data + self.suffix, first_line)
 
     def _drain(self, *, final: bool = False) -> Iterator[tuple[str, object]]:
         """Feed what is in order; wait for a chunk only when enough are in flight (or at the end)."""
