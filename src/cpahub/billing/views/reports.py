@@ -167,7 +167,8 @@ class AgeingReportView(ReportView):
             "categories": [str(label) for label in AGE_LABELS],
             "series": [{"name": _("Receivables"), "values": [float(value) for value in report.total.ages]}],
         }
-        return report, {"chart": chart if report.rows else None, "subtitle": report.as_of.isoformat()}
+        context = {"chart": chart if report.rows else None, "age_labels": AGE_LABELS}
+        return report, {**context, "subtitle": report.as_of.isoformat()}
 
     def table(self, report, context):
         headers = [_("Client"), *AGE_LABELS, _("Balance"), _("Unallocated receipts")]

@@ -134,6 +134,27 @@ STEPS: dict[str, Step] = {
 }
 
 
+def _not_now(step, engagement) -> str:
+    return _("“%(step)s” is not possible while the engagement is %(status)s.") % {
+        "step": step.label,
+        "status": engagement.get_status_display(),
+    }
+
+
+def _not_yours(step) -> str:
+    return _("Only %(who)s may do this.") % {"who": step.who_label}
+
+
+def refusal(actor, engagement, name: str) -> str | None:
+    """Why `actor` cannot take the step now (None: they can) — what `move` would refuse with."""
+    step = STEPS[name]
+    if engagement.status not in step.sources:
+        return _not_now(step, engagement)
+    if not step.who(actor, engagement):
+        return _not_yours(step)
+    return blocker(engagement, name)
+
+
 def blocker(engagement, name: str) -> str | None:
     """What must happen before the step can be taken (None: nothing)."""
     e = engagement
@@ -197,11 +218,8 @@ def transition(
     engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
     comment = comment.strip()
     if engagement.status not in step.sources:
-        raise ValidationError(
-            _("“%(step)s” is not possible while the engagement is %(status)s.")
-            % {"step": step.label, "status": engagement.get_status_display()}
-        )
-    require(step.who(actor, engagement), _("Only %(who)s may do this.") % {"who": step.who_label})
+        raise ValidationError(_not_now(step, engagement))
+    require(step.who(actor, engagement), _not_yours(step))
     if step.comment_required and not comment:
         raise ValidationError({"comment": _("A comment is required for this step.")})
     reason = blocker(engagement, name)

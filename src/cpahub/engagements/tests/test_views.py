@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 
 import openpyxl
 import pytest
@@ -163,6 +164,38 @@ def test_steps_show_what_blocks_them_and_run_from_the_page(client, w, eng):
     eng.refresh_from_db()
     assert eng.status == Status.PLANNED
     assert client.get(f"/engagements/{eng.pk}/step/nonsense/").status_code == 404
+
+
+def test_a_step_page_hides_confirm_and_says_why_when_the_move_is_not_possible_now(client, w, eng):
+    login_verified(client, w.manager_a)
+    page = client.get(f"/engagements/{eng.pk}/step/start_fieldwork/").text  # still proposed
+    assert 'data-testid="confirm-step"' not in page and "<textarea" not in page
+    assert "“Start fieldwork” is not possible while the engagement is Proposed (acceptance pending)." in page
+    refused = client.post(f"/engagements/{eng.pk}/step/start_fieldwork/", {"comment": ""})
+    assert refused.status_code == 400 and 'data-testid="confirm-step"' not in refused.text
+    Engagement.objects.filter(pk=eng.pk).update(status=Status.PLANNED)
+    blocked = client.get(f"/engagements/{eng.pk}/step/start_fieldwork/").text
+    assert 'data-testid="confirm-step"' not in blocked
+    assert "Fieldwork cannot start until the acceptance is approved." in blocked
+    client.logout()
+    login_verified(client, w.quality_a)  # a partner of the firm, not named on the engagement
+    Engagement.objects.filter(pk=eng.pk).update(status=Status.ACCEPTED)
+    other = client.get(f"/engagements/{eng.pk}/step/plan/").text
+    assert 'data-testid="confirm-step"' not in other
+    assert "Only the engagement manager or partner may do this." in other
+    eng.refresh_from_db()
+    assert eng.status == Status.ACCEPTED
+
+
+def test_a_possible_step_shows_confirm_and_marks_a_missing_comment(client, w, eng):
+    login_verified(client, w.partner_a)
+    page = client.get(f"/engagements/{eng.pk}/step/decline/").text
+    assert 'data-testid="confirm-step"' in page and 'data-testid="step-refusal"' not in page
+    response = client.post(f"/engagements/{eng.pk}/step/decline/", {"comment": " "})
+    assert response.status_code == 400
+    assert 'data-testid="confirm-step"' in response.text
+    assert re.search(r'<textarea[^>]*class="form-control is-invalid"', response.text)
+    assert "A comment is required for this step." in response.text
 
 
 def test_issue_from_the_page_after_three_signoffs(client, w, eng):

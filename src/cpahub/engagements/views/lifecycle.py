@@ -27,11 +27,12 @@ class TransitionView(EngagementView):
         return step
 
     def page(self, request, name, form, status=200):
+        step = self.step(name)
         extra = {
-            "step": self.step(name),
+            "step": step,
             "step_name": name,
             "form": form,
-            "blocker": lifecycle.blocker(self.engagement, name),
+            "refusal": lifecycle.refusal(request.user, self.engagement, name),
         }
         return render_tab(request, self.engagement, "overview", self.template, extra, status=status)
 

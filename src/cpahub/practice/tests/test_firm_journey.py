@@ -164,20 +164,20 @@ def test_a_client_from_acceptance_to_cash_and_firm_b_sees_none_of_it(page, live_
     assert page.get_by_test_id("score").inner_text() == "20"
     screenshot(page, "firm-journey-03-acceptance-submitted")
 
-    # Fieldwork cannot start while the acceptance waits: no such step, and the step's page refuses.
+    # Fieldwork cannot start while the acceptance waits: no such step, the step's page says why and
+    # offers no confirm button, and a POST made anyway is refused.
     as_user(page, live_server, w.partner_a)
     page.goto(f"{url}/engagements/{engagement.pk}/")
     assert step_button(page, "start_fieldwork").count() == 0
     assert step_button(page, "plan").count() == 0
-    page.goto(f"{url}/engagements/{engagement.pk}/step/start_fieldwork/")
-    with translation.override("zh-hans"):
-        not_yet = str(lifecycle.blocker(engagement, "start_fieldwork"))
-    assert page.locator("main .alert-warning").inner_text() == not_yet
-    with page.expect_response(re.compile(r"/step/start_fieldwork/$")) as answer:
-        page.get_by_test_id("confirm-step").click()
-    assert answer.value.status == 400
-    assert zh(lifecycle.STEPS["start_fieldwork"].label) in page.locator("main .alert-danger").inner_text()
+    step_page = f"/engagements/{engagement.pk}/step/start_fieldwork/"
+    page.goto(f"{url}{step_page}")
+    refusal = page.get_by_test_id("step-refusal").inner_text()
+    assert zh(lifecycle.STEPS["start_fieldwork"].label) in refusal
+    assert zh(EngagementStatus.PROPOSED.label) in refusal
+    assert page.get_by_test_id("confirm-step").count() == 0
     screenshot(page, "firm-journey-04-fieldwork-refused")
+    assert csrf_post(page, live_server, step_page, {"comment": ""}, referer=step_page).status == 400
     engagement.refresh_from_db()
     assert engagement.status == EngagementStatus.PROPOSED
 
