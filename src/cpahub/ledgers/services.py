@@ -46,6 +46,7 @@ from cpahub.core.permissions import CHANGE, EXPORT, can_add, scope_for
 from cpahub.ledgers import canonical, formats
 from cpahub.ledgers.choices import SnapshotStatus
 from cpahub.ledgers.formats import FormatError
+from cpahub.ledgers.formats.messages import refusal_data
 from cpahub.ledgers.models import LedgerSnapshot, SnapshotAccount, SnapshotIssue, Workspace
 from cpahub.ledgers.store import SnapshotReader, SnapshotWriter, TooManyLines
 from cpahub.ledgers.validation import CHECKS_BY_CODE, ERROR, Findings, ValidationReport, validate
@@ -426,7 +427,7 @@ def _refuse_unreadable(snapshot: LedgerSnapshot, error: Exception) -> None:
             code="unreadable",
             message=f"The file could not be read: {error}"[:500],
             location=(location or "")[:300],
-            data={"error": str(error)[:400]},
+            data={**refusal_data(error), "error": str(error)[:400]},  # "cause": shown translated
         )
         locked.status = SnapshotStatus.REFUSED
         locked.error_count = 1

@@ -13,7 +13,9 @@ At most `CAP` findings are kept per check (so that a bad 10-million-line file ca
 million rows); the report's `totals` always count all of them.
 
 Messages are stored in English; `render_message(issue)` gives them in the user's language from the
-issue's code and data (the templates below are marked for translation).
+issue's code and data (the templates below are marked for translation). The checks' templates and
+the readers' (`formats.messages`) are one registry, `MESSAGES`, looked up by `message_template`;
+`render_error(error)` does the same for a coded `FormatError` (a refused file).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cpahub.ledgers import canonical
 from cpahub.ledgers.choices import SnapshotStatus
+from cpahub.ledgers.formats.messages import MESSAGES, make_issue, message_template, register  # noqa: F401
 from cpahub.ledgers.summary import account_summary
 
 CAP = 1000
@@ -74,8 +77,8 @@ CHECKS = [
 CHECKS_BY_CODE = {check.code: check for check in CHECKS}
 
 # Message templates (English; translated when shown). A key "code:variant" is used when the
-# issue's data has a "variant".
-MESSAGES = {
+# issue's data has a "variant". Registered into `formats.messages.MESSAGES` below.
+CHECK_MESSAGES = {
     "unreadable": gettext_noop("The file could not be read: {error}"),
     "voucher_unbalanced": gettext_noop(
         "Voucher {voucher} does not balance: debit {debit}, credit {credit}, difference {difference}"
@@ -171,38 +174,54 @@ MESSAGES = {
 }
 
 
-def message_template(code: str, data: dict) -> str | None:
-    variant = data.get("variant")
-    return MESSAGES.get(f"{code}:{variant}") if variant else MESSAGES.get(code)
+register(CHECK_MESSAGES)
+
+
+def _render(code: str, data: dict, fallback: str, translate: bool) -> str:
+    """`code`'s template filled with `data`, translated when asked; `fallback` when none fits."""
+    template = message_template(code, data)
+    if template is None:
+        return fallback
+    values = dict(data)
+    cause = data.get("cause")
+    if isinstance(cause, dict) and cause.get("code"):  # a refusal reported as a finding
+        values["error"] = _render_refusal(
+            cause["code"],
+            cause.get("data") or {},
+            cause.get("location") or "",
+            data.get("error", ""),
+            translate,
+        )
+    try:
+        return (gettext(template) if translate else template).format(**values)
+    except (KeyError, ValueError, IndexError, TypeError):
+        return fallback
+
+
+def _render_refusal(code: str, data: dict, location: str, fallback: str, translate: bool) -> str:
+    if not code:
+        return fallback
+    text = _render(code, data, "", translate)
+    if not text:
+        return fallback
+    return f"{location}: {text}" if location else text
 
 
 def render_message(issue, translate: bool = True) -> str:
     """The issue's message in the active language (its stored English text when no template fits)."""
-    data = issue.data or {}
-    template = message_template(issue.code, data)
-    if template is None:
-        return issue.message
-    try:
-        return (gettext(template) if translate else template).format(**data)
-    except (KeyError, ValueError, IndexError):
-        return issue.message
+    return _render(issue.code, issue.data or {}, issue.message, translate)
 
 
-def make_issue(severity: str, code: str, location: str = "", **data) -> canonical.Issue:
-    data = {key: _jsonable(value) for key, value in data.items()}
-    template = message_template(code, data)
-    message = template.format(**data) if template else code
-    return canonical.Issue(severity=severity, code=code, message=message, location=location or "", data=data)
-
-
-def _jsonable(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
+def render_error(error, translate: bool = True) -> str:
+    """A FormatError (or any exception) as the user reads it: a coded FormatError in the active
+    language, with its location in front; anything else as its text."""
+    return _render_refusal(
+        getattr(error, "code", ""),
+        getattr(error, "data", None) or {},
+        getattr(error, "location", "") or "",
+        str(error),
+        translate,
+    )
 
 
 class Findings:
@@ -224,7 +243,7 @@ class Findings:
     def kept(self, severity: str, code: str) -> int:
         return self._kept[(severity, code)]
 
-    def add(self, severity: str, code: str, location: str = "", **data) -> None:
+    def add(self, severity: str, code: str, location: str = "", /, **data) -> None:
         self.add_issue(make_issue(severity, code, location, **data))
 
     def add_rows(

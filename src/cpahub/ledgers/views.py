@@ -20,7 +20,7 @@ from cpahub.ledgers.forms import LedgerUploadForm
 from cpahub.ledgers.models import LedgerSnapshot, Workspace
 from cpahub.ledgers.tables import SnapshotTable
 from cpahub.ledgers.uploads import LimitedUploadMixin, refusal_message
-from cpahub.ledgers.validation import render_message
+from cpahub.ledgers.validation import render_error, render_message
 
 STATUS_BADGES = {
     SnapshotStatus.IMPORTING: "text-bg-info",
@@ -113,7 +113,7 @@ class UploadView(LimitedUploadMixin, LoginRequiredMixin, View):
             except PermissionDenied:
                 raise
             except (services.LedgerImportError, FormatError) as error:
-                form.add_error(None, str(error))
+                form.add_error(None, render_error(error))
             else:
                 messages.success(request, _("The ledger is being imported."))
                 return redirect(snapshot.get_absolute_url())
@@ -123,9 +123,10 @@ class UploadView(LimitedUploadMixin, LoginRequiredMixin, View):
 def status_message(snapshot) -> str:
     """Why the snapshot has its status, in the user's language (the stored text is English)."""
     template = services.OUTCOME_MESSAGES.get(snapshot.status)
-    if template is None or (
-        snapshot.status == SnapshotStatus.REFUSED and "error:unreadable" in (snapshot.check_counts or {})
-    ):
+    if snapshot.status == SnapshotStatus.REFUSED and "error:unreadable" in (snapshot.check_counts or {}):
+        unreadable = snapshot.issues.filter(code="unreadable").first()
+        return render_message(unreadable) if unreadable is not None else snapshot.message
+    if template is None:
         return snapshot.message
     errors = {
         key.partition(":")[2]: n

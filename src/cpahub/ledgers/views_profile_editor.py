@@ -40,7 +40,7 @@ from cpahub.ledgers.forms_profiles import (
 )
 from cpahub.ledgers.models import MappingProfile
 from cpahub.ledgers.uploads import LimitedUploadMixin, refusal_message
-from cpahub.ledgers.validation import render_message
+from cpahub.ledgers.validation import render_error, render_message
 from cpahub.ledgers.views import SEVERITY_BADGES
 
 
@@ -93,7 +93,9 @@ class ProfileSampleView(LimitedUploadMixin, LoginRequiredMixin, View):
             try:
                 token = profile_samples.save_sample(request, form.cleaned_data["file"])
             except FormatError as error:
-                form.add_error("file", _("This file cannot be read: %(error)s") % {"error": error})
+                form.add_error(
+                    "file", _("This file cannot be read: %(error)s") % {"error": render_error(error)}
+                )
             else:
                 if profile is not None:
                     return redirect(f"{reverse('ledgers:profile_edit', args=[profile.pk])}?sample={token}")
@@ -180,7 +182,7 @@ class EditorMixin(LoginRequiredMixin):
                 try:
                     info = self.read_sample(path, kind, self.reading(data))
                 except FormatError as problem:
-                    error = str(problem)
+                    error = render_error(problem)
             sample_headers = info["headers"] if info else []
             headers = unique_headers(sample_headers + list(columns))
             proposal = info["proposal"] if info else {}

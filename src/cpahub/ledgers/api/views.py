@@ -17,6 +17,7 @@ from cpahub.ledgers.filtersets import SnapshotFilterSet
 from cpahub.ledgers.formats import FormatError
 from cpahub.ledgers.models import LedgerSnapshot, Workspace
 from cpahub.ledgers.store import SnapshotError, SnapshotReader
+from cpahub.ledgers.validation import render_error
 
 
 def _page(snapshot, table: str, query: dict, filters: list) -> dict:
@@ -147,7 +148,7 @@ class ImportViewSet(RestrictedViewSet):
         except DjangoPermissionDenied as error:
             raise to_drf_error(error) from error
         except (services.LedgerImportError, FormatError) as error:
-            raise exceptions.ValidationError({"file": [str(error)]}) from error
+            raise exceptions.ValidationError({"file": [render_error(error)]}) from error
         snapshot.refresh_from_db()
         result = {"id": snapshot.pk, "status": snapshot.status, "url": snapshot.get_absolute_url()}
         return Response(serializers.ImportResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)

@@ -10,8 +10,9 @@ and optionally:
     def write(source: LedgerSource, target: Path, *, options: dict | None = None) -> list[Path]
 
 `read` streams: voucher lines go to `sink.put_lines()` in batches; problems that do not stop the
-read go to `sink.report(Issue(...))`; a file that cannot be read raises `FormatError` with the
-location.
+read go to `sink.report(messages.make_issue(...))`; a file that cannot be read raises `FormatError`
+with the location. Findings and refusals carry a code and data so that they can be shown in the
+user's language (see `messages`).
 """
 
 from __future__ import annotations
@@ -19,13 +20,44 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from cpahub.ledgers.formats.messages import english, jsonable
+
 
 class FormatError(ValueError):
-    """The file cannot be read as this format; the message says where and why."""
+    """The file cannot be read as this format; the message says where and why.
 
-    def __init__(self, message: str, location: str = ""):
-        super().__init__(f"{location}: {message}" if location else message)
+    Raise `FormatError.of(code, location, **data)` so that the refusal can be shown in the user's
+    language (`validation.render_error`); a plain message is shown as it is.
+    """
+
+    def __init__(self, message: str = "", location: str = "", *, code: str = "", data: dict | None = None):
+        self.code = code
+        self.data = {key: jsonable(value) for key, value in (data or {}).items()}
+        self.message = message or (english(code, self.data) if code else "")
         self.location = location
+        super().__init__(f"{location}: {self.message}" if location else self.message)
+
+    @classmethod
+    def of(cls, code: str, location: str = "", /, **data) -> FormatError:
+        return cls(location=location, code=code, data=data)
+
+
+def archive_refusal(refused, name: str, style: str = "zip") -> FormatError:
+    """A refused zip archive (`core.textio.ArchiveRefused`: damaged, or a possible zip bomb) as a
+    coded FormatError. `style` picks the wording: "zip", "workbook" (an Excel file) or "xml"."""
+    mb = 1024 * 1024
+    data = {
+        "member": refused.member,
+        "ratio": refused.ratio,
+        "size": refused.size,
+        "limit": refused.limit,
+        "size_mb": f"{refused.size / mb:.1f}",
+        "limit_mb": f"{refused.limit / mb:.1f}",
+    }
+    if style != "zip":
+        data["variant"] = style
+    location = f"{name}/{refused.member}" if style == "xml" and refused.member else name
+    return FormatError.of(f"archive_{refused.reason}", location, **data)
 
 
 # Order matters for detection: the most specific formats first.
@@ -43,7 +75,7 @@ def get(name: str):
     try:
         return importlib.import_module(MODULES[name])
     except KeyError:
-        raise FormatError(f"unknown format {name!r}; known: {', '.join(MODULES)}") from None
+        raise FormatError.of("unknown_format", name=name, known=", ".join(MODULES)) from None
 
 
 def available() -> dict:
@@ -72,4 +104,4 @@ def detect(path: Path) -> str:
                 head = handle.read(64 * 1024)
             if module.sniff(head, file.name):
                 return name
-    raise FormatError("the format could not be recognised; name it with --format", str(path.name))
+    raise FormatError.of("format_not_recognised", str(path.name))

@@ -36,8 +36,8 @@ import polars as pl
 
 from cpahub.core import textio as coretext
 from cpahub.ledgers import canonical
-from cpahub.ledgers.canonical import Issue
-from cpahub.ledgers.formats import FormatError
+from cpahub.ledgers.formats import FormatError, archive_refusal
+from cpahub.ledgers.formats.messages import make_issue
 from cpahub.ledgers.formats.textio import (
     ROW,
     CellParser,
@@ -223,9 +223,7 @@ def _files(path: Path, options: dict, sink) -> Iterator[dict[str, list[tuple[str
     def add(name: str, file: Path) -> None:
         kind = _kind(name)
         if kind is None:
-            sink.report(
-                Issue("info", "file_ignored", f"{name}: not an ADS general-ledger file; ignored", name)
-            )
+            sink.report(make_issue("info", "file_ignored", name, name=name))
             return
         found.setdefault(kind, []).append((name, file))
 
@@ -253,7 +251,7 @@ def _files(path: Path, options: dict, sink) -> Iterator[dict[str, list[tuple[str
                     continue
                 name = member.filename
                 if _kind(Path(name).name) is None:
-                    sink.report(Issue("info", "file_ignored", f"{name}: not an ADS file; ignored", name))
+                    sink.report(make_issue("info", "file_ignored", name, name=name))
                     continue
                 target = Path(folder) / f"{number:05d}.txt"  # never a name from the archive
                 with target.open("wb") as out:
@@ -261,23 +259,7 @@ def _files(path: Path, options: dict, sink) -> Iterator[dict[str, list[tuple[str
                 add(Path(name).name, target)
             yield found
     except coretext.ArchiveRefused as refused:
-        raise FormatError(_archive_message(refused), path.name) from None
-
-
-def _archive_message(refused: coretext.ArchiveRefused) -> str:
-    mb = 1024 * 1024
-    if refused.reason == "damaged":
-        return f"the zip archive is damaged or incomplete{f' ({refused.member})' if refused.member else ''}"
-    if refused.reason == "members":
-        return f"the zip archive has {refused.size} members, more than the {refused.limit} allowed"
-    if refused.reason == "ratio":
-        return (
-            f"refused: {refused.member} would expand {refused.ratio} times, to {refused.size / mb:.1f} MB "
-            "(this is how zip bombs look)"
-        )
-    if refused.reason == "total":
-        return f"refused: the archive would expand to {refused.size / mb:.1f} MB, more than {refused.limit / mb:.1f} MB"
-    return f"refused: {refused.member} inflates to more than it declares or than allowed (a zip bomb?)"
+        raise archive_refusal(refused, path.name) from None
 
 
 def _read_file(kind: str, name: str, path: Path, options: dict, sink) -> CellParser:
@@ -288,7 +270,7 @@ def _read_file(kind: str, name: str, path: Path, options: dict, sink) -> CellPar
         )
         rows = head_rows(source.head, delimiter, limit=1)
         if not rows or not any(rows[0]):
-            raise FormatError("the file is empty", name)
+            raise FormatError.of("file_empty", name)
         headers = rows[0]
         lookup = {}
         for field, aliases in ALIASES[kind].items():
@@ -308,28 +290,34 @@ def _read_file(kind: str, name: str, path: Path, options: dict, sink) -> CellPar
         if kind == "gl_detail" and "Effective_Date" not in seen and not {"Fiscal_Year", "Period"} <= seen:
             missing.append("Effective_Date (or Fiscal_Year and Period)")
         if missing:
-            raise FormatError(
-                f"missing field(s) {', '.join(missing)}; the header has: {', '.join(h.strip() for h in headers)}",
+            raise FormatError.of(
+                "ads_fields_missing",
                 f"{name}:1",
+                missing=", ".join(missing),
+                header=", ".join(h.strip() for h in headers),
             )
         sink.report(
-            Issue(
+            make_issue(
                 "info",
                 "file_read",
-                f"{name}: {kind.replace('_', ' ')} file, {source.encoding.label}, "
-                f"{coretext.DELIMITERS.get(delimiter, repr(delimiter))}-delimited",
                 name,
-                {"kind": kind, "encoding": source.encoding.label, "delimiter": delimiter},
+                name=name,
+                kind=kind,
+                kind_label=kind.replace("_", " "),
+                encoding=source.encoding.label,
+                delimiter=delimiter,
+                delimiter_name=coretext.DELIMITERS.get(delimiter, repr(delimiter)),
             )
         )
         if unknown:
             sink.report(
-                Issue(
+                make_issue(
                     "info",
                     "fields_ignored",
-                    f"{name}: fields not used: {', '.join(unknown)}",
                     f"{name}:1",
-                    {"fields": unknown},
+                    name=name,
+                    fields=unknown,
+                    field_list=", ".join(unknown),
                 )
             )
         frame = read_delimited(
@@ -353,15 +341,19 @@ def read(path: Path, sink, *, options: dict | None = None, progress=None) -> Non
     path = Path(path)
     with _files(path, options, sink) as files:
         if not files.get("gl_detail"):
-            raise FormatError("no GL_Detail file found (names must start with GL_Detail)", path.name)
+            raise FormatError.of("ads_no_gl_detail", path.name)
         for kind, group in files.items():
             if kind != "gl_detail" and len(group) > 1:
                 sink.report(
-                    Issue(
+                    make_issue(
                         "warning",
                         "file_ignored",
-                        f"{len(group)} {kind.replace('_', ' ')} files: only {group[0][0]} is read",
                         group[1][0],
+                        variant="extra",
+                        count=len(group),
+                        kind=kind,
+                        kind_label=kind.replace("_", " "),
+                        read=group[0][0],
                     )
                 )
         sizes = {p: max(p.stat().st_size, 1) for group in files.values() for _n, p in group}
@@ -400,13 +392,14 @@ def read(path: Path, sink, *, options: dict | None = None, progress=None) -> Non
             advance(file)
         if len(currencies) > 1:
             sink.report(
-                Issue(
+                make_issue(
                     "warning",
                     "several_currencies",
-                    f"Amount_Currency has {len(currencies)} currencies ({', '.join(sorted(currencies))}); "
-                    f"amounts are read as {local}, the others kept as the line's currency",
                     files["gl_detail"][0][0],
-                    {"currencies": currencies, "local": local},
+                    currencies=currencies,
+                    local=local,
+                    count=len(currencies),
+                    currency_list=", ".join(sorted(currencies)),
                 )
             )
 
@@ -421,15 +414,7 @@ def read(path: Path, sink, *, options: dict | None = None, progress=None) -> Non
         if accounts is None:
             codes = account_codes | set(balances["account_code"].to_list() if balances is not None else [])
             accounts = derive_accounts(sorted(codes), names)
-            sink.report(
-                Issue(
-                    "info",
-                    "accounts_derived",
-                    f"no Chart_Of_Accounts file: {len(codes)} accounts taken from the ledger, their levels "
-                    "from the code prefixes",
-                    path.name,
-                )
-            )
+            sink.report(make_issue("info", "accounts_derived", path.name, variant="ads", count=len(codes)))
         sink.put("accounts", accounts)
         if balances is not None:
             local_only = pl.when(pl.col("currency") != local).then(pl.col("currency"))
@@ -456,14 +441,7 @@ def read(path: Path, sink, *, options: dict | None = None, progress=None) -> Non
             sink.put("dimensions", units)
         for name, file in files.get("source_listing", [])[:1]:
             parser = _read_file("source_listing", name, file, options, sink)
-            sink.report(
-                Issue(
-                    "info",
-                    "sources_listed",
-                    f"{name}: {parser.frame.height} sources listed (the lines keep the source code)",
-                    name,
-                )
-            )
+            sink.report(make_issue("info", "sources_listed", name, name=name, count=parser.frame.height))
             advance(file)
         spans = [_file_dates(name) for name, _file in files["gl_detail"]]
         starts = [a for a, _b in spans if a is not None]
@@ -512,7 +490,7 @@ def _gl_lines(parser: CellParser, options: dict) -> tuple[pl.DataFrame, dict]:
     has = set(frame.columns)
     columns: dict[str, pl.Series | pl.Expr] = {}
     amount = parser.amounts(["Amount"])["Amount"]
-    parser.fail_where(amount.is_null(), "empty Amount", "Amount")
+    parser.fail_where(amount.is_null(), "empty", "Amount")
     net = _signed(parser, amount, options.get("amount_sign", "auto"))
     zero = pl.lit(0, dtype=canonical.AMOUNT)
     work = pl.DataFrame({"net": net})
@@ -525,22 +503,20 @@ def _gl_lines(parser: CellParser, options: dict) -> tuple[pl.DataFrame, dict]:
         year = parser.integers("Fiscal_Year", pattern=YEAR, what="year")
     else:
         year = dates.dt.year()
-        parser.report(
-            "info", "fiscal_year_derived", "no Fiscal_Year field: the year of Effective_Date is used"
-        )
+        parser.report("info", "fiscal_year_derived")
     if "Period" in has:
-        period = parser.integers("Period", pattern=PERIOD, what="period number")
+        period = parser.integers("Period", pattern=PERIOD, what="period")
     else:
         period = dates.dt.month()
-        parser.report("info", "period_derived", "no Period field: the month of Effective_Date is used")
+        parser.report("info", "period_derived")
     if dates is not None:
         year = pl.DataFrame({"y": year, "d": dates}).select(pl.coalesce("y", pl.col("d").dt.year()))["y"]
         period = pl.DataFrame({"p": period, "d": dates}).select(pl.coalesce("p", pl.col("d").dt.month()))["p"]
     columns["fiscal_year"] = year
     columns["period"] = period
     journal = frame.select(text("Journal_ID"))["Journal_ID"]
-    parser.fail_where(text("Journal_ID").is_null(), "empty Journal_ID", "Journal_ID")
-    parser.fail_where(text("GL_Account_Number").is_null(), "empty GL_Account_Number", "GL_Account_Number")
+    parser.fail_where(text("Journal_ID").is_null(), "empty", "Journal_ID")
+    parser.fail_where(text("GL_Account_Number").is_null(), "empty", "GL_Account_Number")
     columns["voucher_number"] = journal
     if "Journal_ID_Line_Number" in has:
         numbers = frame.select(
@@ -554,16 +530,13 @@ def _gl_lines(parser: CellParser, options: dict) -> tuple[pl.DataFrame, dict]:
             & (pl.col("Journal_ID_Line_Number").str.strip_chars() != ""),
             "warning",
             "line_number_invalid",
-            "not a whole number; the lines of each journal are numbered in file order instead",
             "Journal_ID_Line_Number",
         )
         if bad:
             numbers = None
     else:
         numbers = None
-        parser.report(
-            "info", "line_numbers_derived", "no Journal_ID_Line_Number: lines numbered in file order"
-        )
+        parser.report("info", "line_numbers_derived", variant="ads")
     if numbers is None:
         numbers = pl.DataFrame({"j": journal}).select((pl.col("j").cum_count().over("j")).cast(pl.Int32))["j"]
     columns["line_number"] = numbers
@@ -599,13 +572,7 @@ def _gl_lines(parser: CellParser, options: dict) -> tuple[pl.DataFrame, dict]:
             folded_lower("Reversal_Indicator").is_in(TRUE_WORDS).fill_null(False).sum()
         ).item()
         if flagged:
-            parser.report(
-                "info",
-                "reversals_not_kept",
-                f"{flagged} lines are flagged as reversals (Reversal_Indicator); the canonical model has no "
-                "reversal flag, so the flag is not kept",
-                count=flagged,
-            )
+            parser.report("info", "reversals_not_kept", count=flagged)
     columns["posted"] = pl.repeat(True, frame.height, eager=True, dtype=pl.Boolean)
     columns["source_location"] = frame.select(
         (pl.lit(parser.name + ":") + pl.col(ROW).cast(pl.String)).alias("at")
@@ -631,9 +598,7 @@ def _signed(parser: CellParser, amount: pl.Series, mode: str) -> pl.Series:
     """
     column = "Amount_Credit_Debit_Indicator"
     if mode not in ("auto", "signed", "unsigned"):
-        raise FormatError(
-            f"the option amount_sign must be auto, signed or unsigned, not {mode!r}", parser.name
-        )
+        raise FormatError.of("option_amount_sign", parser.name, value=mode)
     if column not in parser.frame.columns or mode == "signed":
         return amount
     indicator = parser.directions(column)
@@ -648,27 +613,22 @@ def _signed(parser: CellParser, amount: pl.Series, mode: str) -> pl.Series:
         return amount
     parser.fail_where(
         pl.col("i").is_null() & (pl.col("a") != 0),
-        "empty debit/credit indicator",
+        "empty_indicator",
         column,
         frame=work,
     )
-    parser.fail_where(pl.col("i") == 0, "not a debit/credit indicator", column, frame=work)
+    parser.fail_where(pl.col("i") == 0, "not_indicator", column, frame=work)
     applied = pl.when(pl.col("i") == -1).then(-pl.col("a")).otherwise(pl.col("a"))
     if mode == "unsigned" or counts["negative"] == 0:
-        parser.report("info", "amount_convention", "Amount is unsigned; the indicator gives the side")
+        parser.report("info", "amount_convention", variant="unsigned")
         return work.select(applied.alias("a"))["a"]
     if counts["negative_debit"] == 0 and counts["positive_credit"] == 0:
-        parser.report(
-            "info",
-            "amount_convention",
-            "Amount is signed (credits negative) and the indicator agrees with the sign",
-        )
+        parser.report("info", "amount_convention", variant="signed")
         return amount
     parser.report_where(
         pl.col("a") < 0,
         "warning",
         "amount_negative_with_indicator",
-        "negative amounts with a debit/credit indicator: read as reversals (a negative debit is a credit)",
         "Amount",
         frame=work,
     )
@@ -710,13 +670,13 @@ def _balances(parser: CellParser, sink) -> tuple[pl.DataFrame, dict[str, str]]:
             else pl.lit(None, pl.String)
         ).alias("currency"),
     )
-    parser.fail_where(text("GL_Account_Number").is_null(), "empty GL_Account_Number", "GL_Account_Number")
+    parser.fail_where(text("GL_Account_Number").is_null(), "empty", "GL_Account_Number")
     order = []
     if "Fiscal_Year" in has:
         work = work.with_columns(year=parser.integers("Fiscal_Year", pattern=YEAR, what="year"))
         order.append("year")
     if "Period" in has:
-        work = work.with_columns(period=parser.integers("Period", pattern=PERIOD, what="period number"))
+        work = work.with_columns(period=parser.integers("Period", pattern=PERIOD, what="period"))
         order.append("period")
     if "Balance_As_Of_Date" in has:
         work = work.with_columns(as_of=parser.dates("Balance_As_Of_Date"))
@@ -737,16 +697,11 @@ def _balances(parser: CellParser, sink) -> tuple[pl.DataFrame, dict[str, str]]:
         if periods <= 1:
             parser.fail_where(
                 pl.struct(keys).is_duplicated(),
-                "an account appears more than once for the same period",
+                "account_twice_in_period",
                 "GL_Account_Number",
                 frame=work,
             )
-        parser.report(
-            "info",
-            "balances_periods",
-            f"the trial balance has {periods} periods: opening balances are taken from the first, closing "
-            "balances from the last, and the activity is added up",
-        )
+        parser.report("info", "balances_periods", periods=periods)
     aggregations = []
     sorted_work = work.sort([*order, ROW]) if order else work
     if "opening" in work.columns:
@@ -795,7 +750,7 @@ def _balances(parser: CellParser, sink) -> tuple[pl.DataFrame, dict[str, str]]:
 def _accounts(parser: CellParser) -> pl.DataFrame:
     frame = parser.frame
     has = set(frame.columns)
-    parser.fail_where(text("GL_Account_Number").is_null(), "empty GL_Account_Number", "GL_Account_Number")
+    parser.fail_where(text("GL_Account_Number").is_null(), "empty", "GL_Account_Number")
     work = frame.select(
         ROW,
         text("GL_Account_Number").alias("code"),
@@ -805,9 +760,7 @@ def _accounts(parser: CellParser) -> pl.DataFrame:
             for c in ("Account_Type", "Account_Subtype")
         ],
     )
-    parser.fail_where(
-        pl.col("code").is_duplicated(), "an account number appears twice", "GL_Account_Number", frame=work
-    )
+    parser.fail_where(pl.col("code").is_duplicated(), "account_twice", "GL_Account_Number", frame=work)
     types = {k: v[0] for k, v in ACCOUNT_TYPES.items()}
     normals = {k: v[1] for k, v in ACCOUNT_TYPES.items() if v[1]}
     work = work.with_columns(

@@ -138,7 +138,7 @@ class Package:
         self._tmp: tempfile.TemporaryDirectory | None = None
         self.extracted: dict[str, dict] = {}  # name -> digests, for zip members
         if not self.path.exists():
-            raise FormatError("no such file or folder", self.path.name)
+            raise FormatError.of("no_such_file", self.path.name)
         if self.path.is_dir():
             self.folder = self.path
         elif self.path.name == MANIFEST:
@@ -147,22 +147,20 @@ class Package:
             try:
                 self.zip = zipfile.ZipFile(self.path)
             except (zipfile.BadZipFile, OSError) as error:
-                raise FormatError(f"not a readable zip file ({error})", self.path.name) from None
+                raise FormatError.of("zip_unreadable", self.path.name, error=str(error)) from None
             max_total, max_ratio = zip_limits({})
             try:  # declared sizes checked before anything is inflated (zip bombs)
                 core_textio.inspect_zip(self.zip, max_total=max_total, max_ratio=max_ratio)
             except core_textio.ArchiveRefused as refused:
                 if refused.reason == "ratio":  # name the member relative to the package
                     member = refused.member.rsplit("/", 1)[-1]
-                    raise FormatError(
-                        f"refused: the member inflates {refused.ratio} times (a zip bomb?)", member
+                    raise FormatError.of(
+                        "archive_ratio", member, variant="member", ratio=refused.ratio
                     ) from None
                 raise archive_error(refused, self.path.name) from None
             self.prefix = self._find_prefix()
         else:
-            raise FormatError(
-                "not a cpahub data package: give its folder, its manifest.json or a zip file", self.path.name
-            )
+            raise FormatError.of("not_a_package", self.path.name)
         self.manifest_text = self._read_manifest()
 
     # -- members
@@ -174,30 +172,28 @@ class Package:
             or (info.filename.count("/") == 1 and info.filename.endswith("/" + MANIFEST))
         ]
         if not manifests:
-            raise FormatError(
-                "the zip file has no manifest.json (at its root or in one folder)", self.path.name
-            )
+            raise FormatError.of("zip_without_manifest", self.path.name)
         if len(manifests) > 1:
-            raise FormatError(f"the zip file has {len(manifests)} manifest.json files", self.path.name)
+            raise FormatError.of("zip_several_manifests", self.path.name, count=len(manifests))
         return manifests[0][: -len(MANIFEST)]
 
     def _read_manifest(self) -> str:
         if self.zip is not None:
             info = self.zip.getinfo(self.prefix + MANIFEST)
             if info.file_size > MAX_MANIFEST_BYTES:
-                raise FormatError("manifest.json is too large", MANIFEST)
+                raise FormatError.of("manifest_too_large", MANIFEST, limit=MAX_MANIFEST_BYTES)
             raw = self.zip.read(info)
         else:
             manifest = self.folder / MANIFEST
             if not manifest.is_file():
-                raise FormatError("the package has no manifest.json", self.folder.name)
+                raise FormatError.of("package_without_manifest", self.folder.name)
             if manifest.stat().st_size > MAX_MANIFEST_BYTES:
-                raise FormatError("manifest.json is too large", MANIFEST)
+                raise FormatError.of("manifest_too_large", MANIFEST, limit=MAX_MANIFEST_BYTES)
             raw = manifest.read_bytes()
         try:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise FormatError(f"manifest.json is not UTF-8 ({error.reason})", MANIFEST) from None
+            raise FormatError.of("manifest_not_utf8", MANIFEST, reason=error.reason) from None
 
     def names(self) -> list[str]:
         """Data-like files present in the package (manifest excluded), by name."""
@@ -237,10 +233,10 @@ class Package:
                 while chunk := source.read(CHUNK):
                     digests.update(chunk)
                     if digests.bytes > limit:
-                        raise FormatError(f"the member is larger than the {limit:,} bytes announced", name)
+                        raise FormatError.of("member_larger_than_announced", name, limit=limit)
                     out.write(chunk)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
-            raise FormatError(f"the zip member cannot be read ({error})", name) from None
+            raise FormatError.of("member_unreadable", name, variant="zip", error=str(error)) from None
         self.extracted[name] = digests.result()
         return target
 
@@ -275,29 +271,24 @@ def _check_manifest(text: str, problems: Problems) -> dict:
     try:
         manifest = json.loads(text)
     except json.JSONDecodeError as error:
-        raise FormatError(
-            f"manifest.json is not valid JSON ({error.msg})", f"{MANIFEST}:{error.lineno}:{error.colno}"
+        raise FormatError.of(
+            "manifest_not_json", f"{MANIFEST}:{error.lineno}:{error.colno}", error=error.msg
         ) from None
     if not isinstance(manifest, dict):
-        raise FormatError("manifest.json must hold a JSON object", MANIFEST)
+        raise FormatError.of("manifest_not_object", MANIFEST)
     if manifest.get("standard") != spec.STANDARD:
-        raise FormatError(f"this is not a package of the {spec.STANDARD!r}", MANIFEST)
+        raise FormatError.of("not_this_standard", MANIFEST, standard=spec.STANDARD)
     version = str(manifest.get("version", ""))
     if not re.fullmatch(r"[0-9]+\.[0-9]+", version) or int(version.split(".")[0]) != spec.MAJOR:
-        raise FormatError(
-            f"version {version!r} of the standard is not supported (this reader reads {spec.MAJOR}.x)",
-            MANIFEST,
-        )
+        raise FormatError.of("version_unsupported", MANIFEST, version=version, major=spec.MAJOR)
     for error in sorted(_manifest_validator().iter_errors(manifest), key=lambda e: list(e.absolute_path)):
         pointer = "/" + "/".join(str(p) for p in error.absolute_path)
-        problems.add(
-            ERROR, "manifest_invalid", f"manifest.json{pointer}: {error.message}", f"{MANIFEST}:{pointer}"
-        )
+        problems.add(ERROR, "manifest_invalid", f"{MANIFEST}:{pointer}", pointer=pointer, error=error.message)
     files = manifest.get("files")
     if not isinstance(files, list) or not all(
         isinstance(f, dict) and isinstance(f.get("name"), str) for f in files
     ):
-        raise FormatError("manifest.json has no usable list of files", MANIFEST)
+        raise FormatError.of("manifest_without_files", MANIFEST)
     return manifest
 
 
@@ -341,41 +332,38 @@ class _PackageReader:
             where = f"{MANIFEST}:/files/{index}"
             table = spec.file_table(name)
             if name in listed:
-                problems.add(ERROR, "file_duplicate", f"{name} is listed twice", where)
+                problems.add(ERROR, "file_duplicate", where, name=name)
                 continue
             listed.add(name)
             if table is None:
-                problems.add(ERROR, "file_unknown", f"{name} is not a file of the standard", where)
+                problems.add(ERROR, "file_unknown", where, name=name)
                 continue
             if entry.get("table") != table:
                 problems.add(
                     ERROR,
                     "manifest_invalid",
-                    f"{name} holds table {table}, not {entry.get('table')!r}",
                     where,
+                    variant="table",
+                    name=name,
+                    table=table,
+                    given=entry.get("table"),
                 )
             if name not in present:
-                problems.fatal(
-                    "file_missing", f"{name} is listed in the manifest but not in the package", name
-                )
+                problems.fatal("file_missing", name, name=name)
                 continue
             self.entries.append({**entry, "table": table})
         lines_files = [e["name"] for e in self.entries if e["table"] == "lines"]
         if "lines.csv" in lines_files and len(lines_files) > 1:
-            problems.add(
-                ERROR, "file_duplicate", "lines.csv and numbered lines files cannot be mixed", MANIFEST
-            )
+            problems.add(ERROR, "file_duplicate", MANIFEST, variant="mixed")
         for name in sorted(present - listed):
             if spec.file_table(name) is not None:
-                problems.add(
-                    ERROR, "file_unlisted", f"{name} is in the package but not in the manifest", name
-                )
+                problems.add(ERROR, "file_unlisted", name, name=name)
             else:
-                problems.add(INFO, "file_ignored", f"{name} is not part of the standard and is ignored", name)
+                problems.add(INFO, "file_ignored", name, variant="package", name=name)
         listed_tables = {spec.file_table(name) for name in listed}
         for table in spec.REQUIRED_TABLES:
             if table not in listed_tables:
-                problems.fatal("table_missing", f"the package has no {table} file", MANIFEST)
+                problems.fatal("table_missing", MANIFEST, table=table)
         order = {t: i for i, t in enumerate(spec.TABLE_ORDER)}
         self.entries.sort(key=lambda e: (order[e["table"]], e["name"]))
         self._total = max(sum(int(e.get("bytes") or 0) for e in self.entries), 1)
@@ -435,18 +423,22 @@ class _PackageReader:
                 problems.add(
                     ERROR,
                     "digest_mismatch",
-                    f"{name} has {digests['bytes']} bytes; the manifest says {entry['bytes']}",
                     name,
+                    variant="bytes",
                     field="bytes",
+                    name=name,
+                    expected=entry["bytes"],
+                    found=digests["bytes"],
                 )
             for algorithm in ("sha256", "sm3"):
                 if entry.get(algorithm) and entry[algorithm] != digests[algorithm]:
                     problems.add(
                         ERROR,
                         "digest_mismatch",
-                        f"the {algorithm.upper()} digest of {name} differs from the manifest's",
                         name,
                         field=algorithm,
+                        algorithm=algorithm.upper(),
+                        name=name,
                         expected=entry[algorithm],
                         found=digests[algorithm],
                     )
@@ -457,12 +449,7 @@ class _PackageReader:
             and entry["rows"] != state.rows
         ):
             problems.add(
-                ERROR,
-                "row_count_mismatch",
-                f"{name} has {state.rows} rows; the manifest says {entry['rows']}",
-                name,
-                expected=entry["rows"],
-                found=state.rows,
+                ERROR, "row_count_mismatch", name, name=name, expected=entry["rows"], found=state.rows
             )
         if totals is not None:
             self.compare_totals(entry.get("control_totals"), totals, name)
@@ -470,9 +457,7 @@ class _PackageReader:
     def compare_totals(self, expected, found: dict, where: str) -> None:
         if not isinstance(expected, dict):
             if where != MANIFEST:
-                self.problems.add(
-                    ERROR, "control_total_mismatch", f"{where}: the manifest has no control totals", where
-                )
+                self.problems.add(ERROR, "control_total_mismatch", where, variant="none", where=where)
             return
         for key, value in found.items():
             announced = expected.get(key)
@@ -481,8 +466,9 @@ class _PackageReader:
                 self.problems.add(
                     ERROR,
                     "control_total_mismatch",
-                    f"{where}: {key} is {value}; the manifest says {announced}",
                     where if where != "all lines" else MANIFEST,
+                    variant="all_lines" if where == "all lines" else "file",
+                    where=where,
                     field=key,
                     expected=str(announced),
                     found=str(value),
@@ -588,8 +574,10 @@ def _read_into(reader: _PackageReader, sink, *, keep: dict | None = None) -> Non
             problems.add(
                 ERROR,
                 "row_count_mismatch",
-                f"the lines files have {all_lines.count} rows; the manifest's totals say {rows['lines']}",
                 MANIFEST,
+                variant="lines",
+                expected=rows["lines"],
+                found=all_lines.count,
             )
     _check_entity(keep, sink, problems)
 
@@ -599,9 +587,7 @@ def _check_entity(keep, sink, problems: Problems) -> None:
     if entity is None and isinstance(sink, canonical.InMemoryLedger):
         entity = sink.tables.get("entity")
     if entity is not None and entity.height != 1:
-        problems.add(
-            ERROR, "entity_rows", f"entity.csv must have exactly one row, not {entity.height}", "entity.csv"
-        )
+        problems.add(ERROR, "entity_rows", "entity.csv", count=entity.height)
 
 
 def read(path: Path, sink, *, options: dict | None = None, progress=None) -> None:

@@ -20,6 +20,7 @@ import polars as pl
 from cpahub.ledgers import canonical, spec
 from cpahub.ledgers.canonical import Issue
 from cpahub.ledgers.formats import FormatError
+from cpahub.ledgers.formats.messages import make_issue, refusal_data
 
 BATCH_ROWS = 250_000  # rows per parsed batch
 SCAN_LINES = 1_000_000  # physical lines per structure-scan batch
@@ -52,8 +53,9 @@ class Problems:
         self.issues: list[Issue] = []
         self.totals: dict[tuple[str, str], int] = {}
 
-    def add(self, severity: str, code: str, message: str, location: str = "", count: int = 1, **data) -> None:
-        issue = Issue(severity=severity, code=code, message=message, location=location, data=data)
+    def add(self, severity: str, code: str, location: str = "", /, count: int = 1, **data) -> None:
+        """A finding; its message is the code's template (`formats.messages`) filled with `data`."""
+        issue = make_issue(severity, code, location, **data)
         key = (severity, code)
         kept = self.totals.get(key, 0)
         self.totals[key] = kept + count
@@ -62,11 +64,11 @@ class Problems:
         elif kept < self.cap:
             self.issues.append(issue)
 
-    def fatal(self, code: str, message: str, location: str = "", **data) -> None:
+    def fatal(self, code: str, location: str = "", /, **data) -> None:
         """A problem that makes the file unreadable: raise in strict mode, else collect."""
         if self.strict:
-            raise FormatError(message, location)
-        self.add(ERROR, code, message, location, **data)
+            raise FormatError.of(code, location, **data)
+        self.add(ERROR, code, location, **data)
 
     def count(self, severity: str = ERROR) -> int:
         return sum(n for (sev, _code), n in self.totals.items() if sev == severity)
@@ -78,7 +80,7 @@ class Problems:
 
 def _tokenize(text: str) -> tuple[int, tuple[int, str] | None]:
     """RFC 4180 split of one record (which may contain line breaks inside quotes): the number of
-    fields and the first problem (field number from 1, reason), if any."""
+    fields and the first problem (field number from 1, reason: a variant of "csv_quoting"), if any."""
     fields, index, length = 1, 0, len(text)
     at_field_start = True
     while index < length:
@@ -87,7 +89,7 @@ def _tokenize(text: str) -> tuple[int, tuple[int, str] | None]:
             index += 1
             while True:
                 if index >= length:
-                    return fields, (fields, "a quoted field is not closed")
+                    return fields, (fields, "not_closed")
                 if text[index] == '"':
                     if index + 1 < length and text[index + 1] == '"':
                         index += 2
@@ -96,17 +98,14 @@ def _tokenize(text: str) -> tuple[int, tuple[int, str] | None]:
                     break
                 index += 1
             if index < length and text[index] != ",":
-                return fields, (fields, "text after the closing quote of a quoted field")
+                return fields, (fields, "after_quote")
             at_field_start = False
             continue
         if char == ",":
             fields += 1
             at_field_start = True
         elif char == '"':
-            return fields, (
-                fields,
-                "a double quote inside an unquoted field (quote the field and double the quote)",
-            )
+            return fields, (fields, "inside_unquoted")
         else:
             at_field_start = False
         index += 1
@@ -160,20 +159,16 @@ def _scan_structure(path: Path, name: str, n_fields: int, problems: Problems) ->
     pending: pl.DataFrame | None = None  # the lines of a record still open at the end of a batch
     errors_before = problems.count()
 
-    def structure_problem(code: str, message: str, location: str) -> None:
+    def structure_problem(code: str, location: str, **data) -> None:
         result.ok = False
-        problems.fatal(code, message, location)
+        problems.fatal(code, location, **data)
 
     def check_record(text: str, line: int) -> None:
         count, problem = _tokenize(text)
         if problem is not None:
-            structure_problem("csv_quoting", f"{problem[1]}", f"{name}:{line}:{problem[0]}")
+            structure_problem("csv_quoting", f"{name}:{line}:{problem[0]}", variant=problem[1])
         elif count != n_fields:
-            structure_problem(
-                "csv_field_count",
-                f"expected {n_fields} fields as in the header, found {count}",
-                f"{name}:{line}",
-            )
+            structure_problem("csv_field_count", f"{name}:{line}", expected=n_fields, found=count)
 
     try:
         for batch in pl.scan_lines(path, glob=False).collect_batches(chunk_size=SCAN_LINES):
@@ -230,27 +225,22 @@ def _scan_structure(path: Path, name: str, n_fields: int, problems: Problems) ->
                 problems.add(
                     ERROR,
                     "csv_field_count",
-                    f"{bad.height - problems.cap - 1} more lines with the wrong number of fields or bad quoting",
                     name,
                     count=bad.height - problems.cap - 1,
+                    variant="more",
+                    more=bad.height - problems.cap - 1,
                 )
             result.records += counted.height
             starts.append(counted["line"])
     except pl.exceptions.ComputeError as error:
         if "utf" not in str(error).lower():
-            raise FormatError(
-                f"the file cannot be read as CSV ({str(error).splitlines()[0]})", name
-            ) from None
+            raise FormatError.of("not_csv", name, error=str(error).splitlines()[0]) from None
         line, column, reason = _bad_utf8(path)
         result.ok = False
-        problems.fatal("encoding", f"the file is not UTF-8 ({reason})", f"{name}:{line}:{column}")
+        problems.fatal("encoding", f"{name}:{line}:{column}", reason=reason)
         return result
     if pending is not None and pending.height:
-        structure_problem(
-            "csv_quoting",
-            "a quoted field is not closed before the end of the file",
-            f"{name}:{pending['line'][0]}",
-        )
+        structure_problem("csv_quoting", f"{name}:{pending['line'][0]}", variant="unclosed")
     if irregular:
         result.starts = pl.concat(starts) if starts else pl.Series(dtype=pl.Int64)
     result.ok = result.ok and problems.count() == errors_before
@@ -261,20 +251,20 @@ def _read_header(path: Path, name: str, problems: Problems) -> list[str] | None:
     with path.open("rb") as handle:
         raw = handle.readline(MAX_HEADER_BYTES)
     if not raw:
-        problems.fatal("header", "the file is empty: the first line must be the header", f"{name}:1")
+        problems.fatal("header", f"{name}:1", variant="empty")
         return None
     if raw.startswith(codecs.BOM_UTF8):
-        problems.add(INFO, "bom", "the file starts with a UTF-8 byte order mark (tolerated)", f"{name}:1")
+        problems.add(INFO, "bom", f"{name}:1")
         raw = raw[len(codecs.BOM_UTF8) :]
     try:
         text = raw.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError as error:
-        problems.fatal("encoding", f"the header is not UTF-8 ({error.reason})", f"{name}:1:{error.start + 1}")
+        problems.fatal("encoding", f"{name}:1:{error.start + 1}", variant="header", reason=error.reason)
         return None
     try:
         return next(csv.reader([text], strict=True), [])
     except csv.Error as error:
-        problems.fatal("header", f"the header is not a valid CSV record ({error})", f"{name}:1")
+        problems.fatal("header", f"{name}:1", variant="not_csv", error=str(error))
         return None
 
 
@@ -286,8 +276,9 @@ def _read_header(path: Path, name: str, problems: Problems) -> list[str] | None:
 class _Check:
     column: str
     check: str  # syntax | range | enum | pattern | items
-    message: str  # with {value}
+    rule: str  # the variant of the "invalid_value" message (formats.messages)
     invalid: pl.Expr  # True where the value breaks the rule
+    params: dict = field(default_factory=dict)  # the message's further data
 
 
 def _short(value: str, size: int = 60) -> str:
@@ -309,8 +300,9 @@ def _column_plan(table: str, column: str) -> tuple[pl.Expr, list[_Check]]:
             _Check(
                 column,
                 "syntax",
-                _SYNTAX[kind].format(dtype=dtype, scale=getattr(dtype, "scale", 0)),
+                f"syntax_{kind}",
                 present & ~syntax_ok,
+                {"scale": getattr(dtype, "scale", 0)} if kind == "decimal" else {},
             )
         )
     match kind:
@@ -322,8 +314,9 @@ def _column_plan(table: str, column: str) -> tuple[pl.Expr, list[_Check]]:
                 _Check(
                     column,
                     "range",
-                    f"{{value}} is outside {low}..{high}",
+                    "outside",
                     present & syntax_ok & ((wide < low) | (wide > high)),
+                    {"low": low, "high": high},
                 )
             )
             cast = pl.when(syntax_ok).then(wide).cast(pl.Int32, strict=False)
@@ -335,27 +328,17 @@ def _column_plan(table: str, column: str) -> tuple[pl.Expr, list[_Check]]:
                     _Check(
                         column,
                         "range",
-                        f"{{value}} is below {minimum}",
+                        "below",
                         present & syntax_ok & (cast < pl.lit(minimum, dtype=dtype)),
+                        {"minimum": str(minimum)},
                     )
                 )
         case "date":
             cast = raw.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-            checks.append(
-                _Check(
-                    column, "syntax", "{value} is not a calendar date", present & syntax_ok & cast.is_null()
-                )
-            )
+            checks.append(_Check(column, "syntax", "not_calendar_date", present & syntax_ok & cast.is_null()))
         case "datetime":
             cast = raw.str.strptime(dtype, spec.DATETIME_FORMAT, strict=False)
-            checks.append(
-                _Check(
-                    column,
-                    "syntax",
-                    "{value} is not a valid date and time",
-                    present & syntax_ok & cast.is_null(),
-                )
-            )
+            checks.append(_Check(column, "syntax", "not_datetime", present & syntax_ok & cast.is_null()))
         case "boolean":
             cast = pl.when(present).then(raw == "true")
         case "list":
@@ -367,10 +350,11 @@ def _column_plan(table: str, column: str) -> tuple[pl.Expr, list[_Check]]:
                     _Check(
                         column,
                         "items",
-                        "{value} has an item that is not one of " + ", ".join(info.item_enum),
+                        "items",
                         present
                         & syntax_ok
                         & ~items.list.eval(pl.element().is_in(allowed.first())).list.all(),
+                        {"allowed": ", ".join(info.item_enum)},
                     )
                 )
         case _:
@@ -380,8 +364,9 @@ def _column_plan(table: str, column: str) -> tuple[pl.Expr, list[_Check]]:
             _Check(
                 column,
                 "enum",
-                "{value} is not one of " + ", ".join(info.enum),
+                "enum",
                 present & ~raw.is_in(list(info.enum)),
+                {"allowed": ", ".join(info.enum)},
             )
         )
     if info.pattern:
@@ -389,23 +374,14 @@ def _column_plan(table: str, column: str) -> tuple[pl.Expr, list[_Check]]:
             _Check(
                 column,
                 "pattern",
-                f"{{value}} does not match {info.pattern}",
+                "pattern",
                 present & ~raw.str.contains(info.pattern),
+                {"pattern": info.pattern},
             )
         )
     if info.minimum is not None and kind == "text":  # pragma: no cover - no such field
         raise AssertionError(column)
     return cast.alias(column), checks
-
-
-_SYNTAX = {
-    "integer": "{{value}} is not a whole number",
-    "decimal": "{{value}} is not a plain decimal number with at most {scale} decimals (a dot, no separators)",
-    "date": "{{value}} is not a date in the form yyyy-mm-dd",
-    "datetime": "{{value}} is not a date and time in the form yyyy-mm-ddThh:mm:ss[.ffffff]",
-    "boolean": "{{value}} is not true or false",
-    "list": "{{value}} has an empty item (items are separated by ';')",
-}
 
 
 @dataclass
@@ -452,34 +428,25 @@ def _check_header(state: _FileState, header: list[str], manifest_minor: int, pro
     for position, column in enumerate(header, start=1):
         if column in seen:
             state.usable = False
-            problems.fatal(
-                "header", f"column {column!r} appears twice in the header", f"{state.name}:1:{position}"
-            )
+            problems.fatal("header", f"{state.name}:1:{position}", variant="twice", column=column)
         seen[column] = position
     missing = [c for c in schema if c not in seen]
     if missing:
         state.usable = False
         problems.fatal(
-            "header",
-            f"the header lacks the column(s) {', '.join(missing)}",
-            f"{state.name}:1",
-            columns=missing,
+            "header", f"{state.name}:1", variant="lacks", columns=missing, column_list=", ".join(missing)
         )
     for column, position in seen.items():
         if column in schema:
             continue
         location = f"{state.name}:1:{position}"
         if column.startswith(spec.EXTENSION_PREFIX):
-            problems.add(INFO, "extension_column", f"extension column {column!r} is ignored", location)
+            problems.add(INFO, "extension_column", location, column=column)
         elif manifest_minor > int(spec.VERSION.split(".")[1]):
-            problems.add(
-                WARNING, "unknown_column", f"column {column!r} of a later version is ignored", location
-            )
+            problems.add(WARNING, "unknown_column", location, column=column)
         else:
             state.usable = False
-            problems.fatal(
-                "header", f"unknown column {column!r} (extension columns start with 'x_')", location
-            )
+            problems.fatal("header", location, variant="unknown", column=column)
     state.header = header
     state.positions = seen
     return header
@@ -521,16 +488,10 @@ def _parse_batches(
             offset += height
             yield _check_batch(state, plan, text, lines.alias("_line"), problems)
     except pl.exceptions.PolarsError as error:
-        raise FormatError(
-            f"the file cannot be read as CSV ({str(error).splitlines()[0]})", state.name
-        ) from None
+        raise FormatError.of("not_csv", state.name, error=str(error).splitlines()[0]) from None
     state.rows = offset
     if state.structure and offset != state.structure.records:
-        problems.fatal(
-            "csv_structure",
-            f"the CSV parser found {offset} records where the line scan found {state.structure.records}",
-            state.name,
-        )
+        problems.fatal("csv_structure", state.name, found=offset, scanned=state.structure.records)
 
 
 def _check_batch(
@@ -565,11 +526,12 @@ def _check_batch(
         for row, position, check, value in found:
             problems.fatal(
                 "invalid_value",
-                f"{check.column}: " + check.message.replace("{value}", repr(_short(str(value)))),
                 f"{state.name}:{lines[row]}:{position}",
                 column=check.column,
                 check=check.check,
                 value=_short(str(value)),
+                variant=check.rule,
+                **check.params,
             )
         if beyond:
             problems.totals[(ERROR, "invalid_value")] = (
@@ -592,12 +554,12 @@ def _report_missing(state: _FileState, problems: Problems) -> None:
         problems.add(
             ERROR,
             "missing_value",
-            f"{column} is required but empty in {count} row(s) (lines {', '.join(map(str, first))}"
-            f"{' ...' if count > len(first) else ''})",
             f"{state.name}:{first[0]}:{position}",
             count=count,
+            row_count=count,
             column=column,
             lines=first,
+            line_list=", ".join(map(str, first)) + (" ..." if count > len(first) else ""),
         )
 
 
@@ -670,7 +632,7 @@ def check_package(path, *, cap: int = DEFAULT_CAP) -> PackageReport:
         package = Package(path)
     except FormatError as error:
         code = "manifest_missing" if "manifest" in str(error) else "package_unreadable"
-        problems.add(ERROR, code, str(error), error.location or path.name)
+        problems.add(ERROR, code, error.location or path.name, **refusal_data(error))
         return PackageReport(problems.issues, problems.totals)
     with package:
         reader = _PackageReader(package, problems, package_locations=True)
@@ -680,7 +642,7 @@ def check_package(path, *, cap: int = DEFAULT_CAP) -> PackageReport:
             code = (
                 "manifest_unreadable" if (error.location or "").startswith(MANIFEST) else "package_unreadable"
             )
-            problems.add(ERROR, code, str(error), error.location)
+            problems.add(ERROR, code, error.location, **refusal_data(error))
             return PackageReport(problems.issues, problems.totals)
         usable = {name: s.usable for name, s in reader.states.items()}
     lines_ok = all(ok for name, ok in usable.items() if spec.file_table(name) == "lines")
@@ -690,12 +652,7 @@ def check_package(path, *, cap: int = DEFAULT_CAP) -> PackageReport:
     if all(usable.values()):
         _ledger_checks(ledger, problems, report, cap, tables)
     else:
-        problems.add(
-            INFO,
-            "ledger_checks_skipped",
-            "the ledger checks (balanced vouchers, roll-forward, trial balance ...) were skipped: "
-            "fix the file errors above first",
-        )
+        problems.add(INFO, "ledger_checks_skipped")
     report.issues, report.totals = problems.issues, problems.totals
     return report
 
@@ -769,19 +726,17 @@ def _check_keys(tables: dict[str, pl.DataFrame], problems: Problems) -> None:
                 problems.add(
                     ERROR,
                     "duplicate_key",
-                    f"{table}: {values} appears {row['count']} times",
                     f"{table}.csv:{row['line']}",
                     table=table,
+                    values=values,
+                    times=row["count"],
                 )
     balances = tables.get("balances")
     if balances is not None and balances.height:
         half = balances.filter(pl.col("dimension_type").is_null() != pl.col("dimension_code").is_null())
         for row in half.head(problems.cap).iter_rows(named=True):
             problems.add(
-                ERROR,
-                "balance_dimension",
-                f"balances: account {row['account_code']} has dimension_type and dimension_code not both set",
-                f"balances.csv:{row['_line']}",
+                ERROR, "balance_dimension", f"balances.csv:{row['_line']}", account_code=row["account_code"]
             )
 
 
@@ -798,9 +753,11 @@ def _check_references(tables: dict[str, pl.DataFrame], ledger, problems: Problem
             problems.add(
                 ERROR,
                 "unknown_reference",
-                f"accounts: the parent {row['parent_code']} of account {row['code']} is not in the chart",
                 f"accounts.csv:{row['_line']}",
+                variant="account_parent",
                 column="parent_code",
+                parent_code=row["parent_code"],
+                code=row["code"],
             )
         wrong_level = linked.filter(
             (pl.col("parent_level").is_not_null() & (pl.col("level") != pl.col("parent_level") + 1))
@@ -810,19 +767,21 @@ def _check_references(tables: dict[str, pl.DataFrame], ledger, problems: Problem
             problems.add(
                 ERROR,
                 "account_level",
-                f"accounts: account {row['code']} has level {row['level']} but its parent "
-                f"{row['parent_code'] or '(none)'} has level {row['parent_level'] or '(none)'}",
                 f"accounts.csv:{row['_line']}",
+                code=row["code"],
+                level=row["level"],
+                parent_code=row["parent_code"] or "-",
+                parent_level=row["parent_level"] or "-",
             )
         parents = accounts["parent_code"].drop_nulls().unique().implode()
         leaf_wrong = accounts.filter(pl.col("is_leaf") == pl.col("code").is_in(parents))
         for row in leaf_wrong.head(problems.cap).iter_rows(named=True):
-            has = "has no" if row["is_leaf"] is False else "has"
             problems.add(
                 WARNING,
                 "account_leaf_flag",
-                f"accounts: account {row['code']} {has} sub-accounts but is_leaf is {str(row['is_leaf']).lower()}",
                 f"accounts.csv:{row['_line']}",
+                variant="parent" if row["is_leaf"] else "leaf",
+                code=row["code"],
             )
     dimensions = tables.get("dimensions")
     if dimensions is not None and dimensions.height:
@@ -834,9 +793,12 @@ def _check_references(tables: dict[str, pl.DataFrame], ledger, problems: Problem
             problems.add(
                 ERROR,
                 "unknown_reference",
-                f"dimensions: the parent {row['parent_code']} of {row['type']} {row['code']} is not listed",
                 f"dimensions.csv:{row['_line']}",
+                variant="dimension_parent",
                 column="parent_code",
+                parent_code=row["parent_code"],
+                type=row["type"],
+                code=row["code"],
             )
     if not lines_ok:
         return
@@ -862,17 +824,15 @@ def _check_references(tables: dict[str, pl.DataFrame], ledger, problems: Problem
             problems.add(
                 ERROR,
                 "unknown_reference",
-                f"lines: cash-flow item {row['cash_flow_item']} is not in cash_flow_items.csv ({row['lines']} lines)",
                 row["location"],
+                variant="cash_flow_item",
                 column="cash_flow_item",
+                item=row["cash_flow_item"],
+                lines=row["lines"],
             )
     both = lines.filter((pl.col("debit") != 0) & (pl.col("credit") != 0))
     if both.height:
         first = both.row(0, named=True)
         problems.add(
-            WARNING,
-            "debit_and_credit",
-            f"{both.height} line(s) have both a debit and a credit amount",
-            first["source_location"],
-            count=both.height,
+            WARNING, "debit_and_credit", first["source_location"], count=both.height, line_count=both.height
         )

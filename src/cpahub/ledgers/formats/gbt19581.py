@@ -30,10 +30,10 @@ import polars as pl
 
 from cpahub.core import textio as core_textio
 from cpahub.ledgers import canonical
-from cpahub.ledgers.canonical import Issue
 from cpahub.ledgers.formats import FormatError, textio, xmlsafe
 from cpahub.ledgers.formats import gbt24589_map as M
 from cpahub.ledgers.formats.gbt24589 import account_hierarchy
+from cpahub.ledgers.formats.messages import make_issue
 
 FORMAT = "gbt19581"
 LABEL = "GB/T 19581-2004 text files (GSSM, DZZB, KJKM, KMYE, JZPZ)"
@@ -165,10 +165,10 @@ def read(path: Path, sink, *, options: dict | None = None, progress=None) -> Non
     for source in found:
         code = _code(source.name)
         if code in files:
-            raise FormatError(f"two {code} files in the input", source.name)
+            raise FormatError.of("gbt19581_two_files", source.name, code=code)
         files[code] = source
     if not set(files) - {"GSSM"}:
-        raise FormatError("no GB/T 19581 data file (DZZB, KJKM, KMYE, JZPZ) found", path.name)
+        raise FormatError.of("gbt19581_no_files", path.name)
     with tempfile.TemporaryDirectory(prefix="cpahub-gbt19581-") as folder:
         _Reader(files, Path(folder), sink, options, progress).run()
 
@@ -224,7 +224,7 @@ class _Reader:
             while chunk := reader.read(core_textio.CHUNK):
                 copied += len(chunk)
                 if copied > MAX_MEMBER:
-                    raise FormatError("the file is too large", source.name)
+                    raise FormatError.of("member_too_large", source.name, limit=MAX_MEMBER)
                 writer.write(chunk)
         return target
 
@@ -233,7 +233,7 @@ class _Reader:
         try:
             text, _ = core_textio.decode(source.head(4 * 1024 * 1024))
         except core_textio.TextDecodeError as error:
-            raise FormatError(str(error), source.name) from None
+            raise textio.decode_error(error, source.name) from None
         found: dict = {"fields": {}}
         known = {name for table in TABLES.values() for names in table.values() for name in names}
         codes = {**{c: c for c in FILES}, **{v: k for k, v in FILES.items()}, "科目余额": "KMYE"}
@@ -273,12 +273,13 @@ class _Reader:
         unknown = [c for c in columns if c not in names]
         if unknown:
             self.sink.report(
-                Issue(
+                make_issue(
                     "info",
                     "unmapped_fields",
-                    f"{code}: fields not in the mapping table were left out: {', '.join(unknown)}",
                     source.name,
-                    {"fields": unknown},
+                    code=code,
+                    fields=unknown,
+                    field_list=", ".join(unknown),
                 )
             )
         renamed = {c: names[c] for c in columns if c in names}
@@ -307,10 +308,12 @@ class _Reader:
         if listed:
             chosen = delimiter or core_textio.sniff_delimiter(text.head)
             return listed, 0, chosen
-        raise FormatError(
-            f"{code}: no header line with the field names of {FILES[code]} (e.g. {', '.join(list(names)[:4])}) "
-            "and GSSM does not list them",
+        raise FormatError.of(
+            "gbt19581_no_header",
             f"{text.name}:1",
+            code=code,
+            table=FILES[code],
+            examples=", ".join(list(names)[:4]),
         )
 
     # -- accounts --
@@ -513,14 +516,7 @@ class _Reader:
                 if "period" not in integers
                 else pl.col("period"),
             )
-            self.sink.report(
-                Issue(
-                    "info",
-                    "period_from_date",
-                    "JZPZ has no 会计年度/会计期间: year and period are taken from 凭证日期 (calendar months)",
-                    name,
-                )
-            )
+            self.sink.report(make_issue("info", "period_from_date", name))
         if "line_number" not in integers:
             typed = typed.with_columns(
                 pl.int_range(1, pl.len() + 1)
@@ -528,14 +524,7 @@ class _Reader:
                 .cast(pl.Int32)
                 .alias("line_number")
             )
-            self.sink.report(
-                Issue(
-                    "info",
-                    "line_number_from_order",
-                    "JZPZ has no 行号: lines are numbered in file order",
-                    name,
-                )
-            )
+            self.sink.report(make_issue("info", "line_number_from_order", name))
         zero = pl.lit(Decimal(0), dtype=canonical.AMOUNT)
         currency = pl.col("currency").replace(M.CURRENCY_NAMES)
         currency = (
@@ -700,33 +689,23 @@ class _Reader:
         option = str(self.options.get("balance_sign") or "").lower()
         severity = "info"
         if option in ("normal", "debit"):
-            chosen, why = option, "the option balance_sign"
+            chosen, why = option, "option"
         elif normal > debit_positive:
-            chosen, why = (
-                "normal",
-                f"{normal} credit-side rows roll forward that way, {debit_positive} the other",
-            )
+            chosen, why = "normal", "counted"
         elif debit_positive > normal:
-            chosen, why = (
-                "debit",
-                f"{debit_positive} credit-side rows roll forward that way, {normal} the other",
-            )
+            chosen, why = "debit", "counted"
         else:
-            chosen, why = "normal", "the data does not say (name it with the option balance_sign)"
+            chosen, why = "normal", "undecided"
             severity = "warning"
         self.sink.report(
-            Issue(
+            make_issue(
                 severity,
                 "balance_sign_convention",
-                "KMYE has no 余额方向: balances read as "
-                + (
-                    "signed in the account's normal direction (余额方向 of KJKM)"
-                    if chosen == "normal"
-                    else "debit-positive"
-                )
-                + f" — {why}",
                 name,
-                {"convention": chosen, "normal_fits": normal, "debit_fits": debit_positive},
+                variant=f"{chosen}_{why}",
+                convention=chosen,
+                normal_fits=normal,
+                debit_fits=debit_positive,
             )
         )
         if chosen == "debit":
@@ -763,11 +742,8 @@ class _Reader:
         if year is None:
             return canonical.empty("periods")
         self.sink.report(
-            Issue(
-                "info",
-                "periods_assumed_calendar",
-                f"GB/T 19581 lists no accounting periods: the twelve calendar months of {year} are used",
-                self.names.get("DZZB", ""),
+            make_issue(
+                "info", "periods_assumed_calendar", self.names.get("DZZB", ""), variant="gbt19581", year=year
             )
         )
         rows = [

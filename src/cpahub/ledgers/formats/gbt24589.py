@@ -41,6 +41,7 @@ from cpahub.ledgers import canonical
 from cpahub.ledgers.canonical import Issue
 from cpahub.ledgers.formats import FormatError, xmlchunks, xmlsafe
 from cpahub.ledgers.formats import gbt24589_map as M
+from cpahub.ledgers.formats.messages import make_issue
 from cpahub.ledgers.formats.xmlsafe import LINE, local
 
 FORMAT = "gbt24589"
@@ -167,11 +168,7 @@ class _Reader:
                 elif table in self.prescanned:
                     pass
                 elif table == "科目辅助核算" and self.slots is not None:
-                    raise FormatError(
-                        "科目辅助核算 rows come after 记账凭证 rows: the auxiliary items must precede the "
-                        "voucher lines that use them",
-                        f"{source.name}:{element.sourceline}",
-                    )
+                    raise FormatError.of("gbt24589_items_late", f"{source.name}:{element.sourceline}")
                 else:
                     rows = self.rows[table]
                     rows.add(element)
@@ -185,7 +182,7 @@ class _Reader:
             self._flush_chunks()
             self._deliver_all()
         if not any(self.names.get(t) for t in M.TABLES):
-            raise FormatError(f"no {M.STANDARD} table found (公共档案, 总账 ...)", self.found[0].name)
+            raise FormatError.of("gbt24589_no_table", self.found[0].name, standard=M.STANDARD)
         self._flush_balances()
         self._finish()
 
@@ -197,12 +194,13 @@ class _Reader:
             self.namespaces.add(namespace)
             if namespace != M.NAMESPACE:
                 self.sink.report(
-                    Issue(
+                    make_issue(
                         "warning",
                         "unexpected_namespace",
-                        f"elements in namespace {namespace or '(none)'}, not the enterprise namespace of "
-                        f"{M.STANDARD}; read with its element names",
                         f"{source.name}:{line}",
+                        variant=None if namespace else "none",
+                        namespace=namespace,
+                        standard=M.STANDARD,
                     )
                 )
         if table not in self.prescanned:
@@ -233,13 +231,13 @@ class _Reader:
         if new:
             reported.update(new)
             self.sink.report(
-                Issue(
+                make_issue(
                     "info",
                     "unmapped_elements",
-                    f"{rows.table}: elements not in the mapping table were left out: {', '.join(new)} "
-                    "(add them to gbt24589_map.TABLES if they carry something the canonical model keeps)",
                     self.names.get(rows.table, ""),
-                    {"table": rows.table, "elements": new},
+                    table=rows.table,
+                    elements=new,
+                    element_list=", ".join(new),
                 )
             )
 
@@ -376,15 +374,7 @@ class _Reader:
         for issue in issues:
             self.sink.report(issue)
         if unslotted and not self.unslotted:
-            self.sink.report(
-                Issue(
-                    "warning",
-                    "auxiliary_item_unknown",
-                    "辅助项N编号 values on accounts whose N-th auxiliary item is not listed in 科目辅助核算 are "
-                    "kept as other dimensions coded 辅助项N:value",
-                    where,
-                )
-            )
+            self.sink.report(make_issue("warning", "auxiliary_item_unknown", where))
         self.unslotted += unslotted
         self.rows["记账凭证"].unknown.update(unknown)
         self._report_unknown(self.rows["记账凭证"])
@@ -534,15 +524,7 @@ class _Reader:
             self._items()
         dims, unslotted, where = self._dimensions(frame, name)
         if unslotted and not self.unslotted:
-            self.sink.report(
-                Issue(
-                    "warning",
-                    "auxiliary_item_unknown",
-                    "辅助项N编号 values on accounts whose N-th auxiliary item is not listed in 科目辅助核算 are "
-                    "kept as other dimensions coded 辅助项N:value",
-                    where,
-                )
-            )
+            self.sink.report(make_issue("warning", "auxiliary_item_unknown", where))
         self.unslotted += unslotted
         several = frame.select(
             pl.sum_horizontal([pl.col(c).is_not_null() for c in AUX if c in frame.columns]) > 1
@@ -550,12 +532,11 @@ class _Reader:
         count = int(several.to_series().sum()) if several.width else 0
         if count:
             self.sink.report(
-                Issue(
+                make_issue(
                     "warning",
                     "balance_several_dimensions",
-                    f"{count} balance rows have more than one auxiliary value; the canonical balances keep the first",
                     f"{name}:{frame.filter(several.to_series())[LINE][0]}",
-                    {"count": count},
+                    count=count,
                 )
             )
         first = dims.unpivot(
@@ -594,11 +575,11 @@ class _Reader:
         )
         if zero_side.height:
             self.sink.report(
-                Issue(
+                make_issue(
                     "warning",
                     "nil_direction_with_amount",
-                    f"{zero_side.height} balance rows say 平 (nil) with a non-zero amount; read as debit",
                     f"{name}:{zero_side[LINE][0]}",
+                    count=zero_side.height,
                 )
             )
         missing = frame.filter(
@@ -607,13 +588,7 @@ class _Reader:
         )
         if missing.height:
             self.sink.report(
-                Issue(
-                    "warning",
-                    "direction_missing",
-                    f"{missing.height} balance rows have an amount without 余额方向; the amount is taken as signed "
-                    "(debit positive)",
-                    f"{name}:{missing[LINE][0]}",
-                )
+                make_issue("warning", "direction_missing", f"{name}:{missing[LINE][0]}", count=missing.height)
             )
 
         def signed(column: str, side: str) -> pl.Expr:
@@ -691,13 +666,12 @@ class _Reader:
                 )
             )
             self.sink.report(
-                Issue(
+                make_issue(
                     "info",
                     "account_total_from_dimensions",
-                    f"{totals.height} accounts have balances only per auxiliary value; their totals were added "
-                    f"(e.g. {', '.join(totals['account_code'].head(5).to_list())})",
                     self.names.get("科目余额及发生额", ""),
-                    {"count": totals.height},
+                    count=totals.height,
+                    examples=", ".join(totals["account_code"].head(5).to_list()),
                 )
             )
             summed = pl.concat([summed, totals.select(summed.columns)])
@@ -729,12 +703,11 @@ class _Reader:
         assigned = self.master("现金流量凭证项目数据").height
         if assigned:
             self.sink.report(
-                Issue(
+                make_issue(
                     "info",
                     "cash_flow_assignments_not_applied",
-                    f"{assigned} rows of 现金流量凭证项目数据 (cash-flow items of voucher lines) are not applied to the lines",
                     self.names.get("现金流量凭证项目数据", ""),
-                    {"count": assigned},
+                    count=assigned,
                 )
             )
         for table in M.TABLES:
@@ -744,12 +717,7 @@ class _Reader:
         row = book.row(0, named=True) if book.height else {}
         if book.height > 1:
             self.sink.report(
-                Issue(
-                    "warning",
-                    "several_books",
-                    f"{book.height} 电子账簿 rows; the first is used",
-                    self.names.get("电子账簿", ""),
-                )
+                make_issue("warning", "several_books", self.names.get("电子账簿", ""), count=book.height)
             )
         year = row.get("fiscal_year")
         span = (
@@ -806,11 +774,12 @@ class _Reader:
         unique = frame.unique(subset=["code"], keep="first", maintain_order=True)
         if unique.height < frame.height:
             self.sink.report(
-                Issue(
+                make_issue(
                     "error",
                     "duplicate_account",
-                    f"{frame.height - unique.height} accounts are listed more than once in 会计科目 (the first is kept)",
                     self.names.get("会计科目", ""),
+                    variant="gbt24589",
+                    count=frame.height - unique.height,
                 )
             )
         return canonical.conform(
@@ -871,11 +840,12 @@ class _Reader:
         unique = frame.unique(subset=["type", "code"], keep="first", maintain_order=True)
         if unique.height < frame.height:
             self.sink.report(
-                Issue(
+                make_issue(
                     "warning",
                     "duplicate_dimension",
-                    f"{frame.height - unique.height} dimension values are listed more than once (the first is kept)",
                     self.names.get("客户档案", ""),
+                    variant="count",
+                    count=frame.height - unique.height,
                 )
             )
         return canonical.conform("dimensions", unique)
@@ -969,10 +939,7 @@ def _typed(text: pl.DataFrame, table: str, name: str, sink) -> pl.DataFrame:
     if table == "会计科目":
         nil = frame.filter(pl.col("normal_balance") == "0")
         if nil.height:
-            raise FormatError(
-                f"余额方向: 平 is not a normal balance of an account ({nil.height} accounts)",
-                f"{name}:{nil[LINE][0]}",
-            )
+            raise FormatError.of("nil_normal_balance", f"{name}:{nil[LINE][0]}", count=nil.height)
     return frame
 
 

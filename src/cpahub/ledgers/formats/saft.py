@@ -38,8 +38,8 @@ from pathlib import Path
 import polars as pl
 
 from cpahub.ledgers import canonical
-from cpahub.ledgers.canonical import Issue
 from cpahub.ledgers.formats import FormatError, saft_lines, xmlchunks, xmlsafe
+from cpahub.ledgers.formats.messages import listing, make_issue
 from cpahub.ledgers.formats.saft_lines import NAMESPACE, OTHER_ANALYSIS
 from cpahub.ledgers.formats.xmlsafe import LINE, local
 
@@ -105,14 +105,17 @@ def parse_analysis_option(value) -> dict[str, str]:
             if part.strip():
                 key, sep, kind = part.replace(":", "=", 1).partition("=")
                 if not sep:
-                    raise FormatError(f"option analysis_types: {part!r} is not TYPE=kind")
+                    raise FormatError.of("option_analysis_types", value=part)
                 pairs.append((key, kind))
     result = {}
     for key, kind in pairs:
         kind = str(kind).strip().lower()
         if kind not in canonical.DIMENSION_TYPES:
-            raise FormatError(
-                f"option analysis_types: {kind!r} is not a dimension kind ({', '.join(canonical.DIMENSION_TYPES)})"
+            raise FormatError.of(
+                "option_analysis_types",
+                variant="kind",
+                value=kind,
+                kinds=", ".join(canonical.DIMENSION_TYPES),
             )
         result[str(key).strip()] = kind
     return result
@@ -151,7 +154,7 @@ def read(path: Path, sink, *, options: dict | None = None, progress=None) -> Non
     options = dict(options or {})
     found = xmlsafe.sources(Path(path), accept=lambda n: n.lower().endswith(".xml"))
     if len(found) != 1:
-        raise FormatError(f"one SAF-T file expected, found {len(found)}", Path(path).name)
+        raise FormatError.of("saft_file_count", Path(path).name, count=len(found))
     _Reader(found[0], sink, options, progress).run()
 
 
@@ -170,7 +173,7 @@ def _amount(text: str | None, where: str) -> Decimal | None:
     try:
         return Decimal(text.strip())
     except ArithmeticError:
-        raise FormatError(f"{text!r} is not an amount", where) from None
+        raise FormatError.of("saft_not_amount", where, value=text) from None
 
 
 class _Reader:
@@ -226,7 +229,7 @@ class _Reader:
                 handler(element)
             xmlsafe.release(element)
         if not self.header:
-            raise FormatError("no SAF-T Header: this is not a SAF-T Financial file", self.name)
+            raise FormatError.of("saft_no_header", self.name)
         self._flush(force=True)
         self._finish()
 
@@ -280,8 +283,12 @@ class _Reader:
                 value = _t(criteria, key)
                 if value is not None:
                     if not value.isdigit():
-                        raise FormatError(
-                            f"SelectionCriteria/{key}: {value!r} is not a number", self.where(criteria)
+                        raise FormatError.of(
+                            "saft_bad_element",
+                            self.where(criteria),
+                            variant="number",
+                            element=f"SelectionCriteria/{key}",
+                            value=value,
                         )
                     self.header[key] = int(value)
             for key in ("SelectionStartDate", "SelectionEndDate"):
@@ -290,14 +297,20 @@ class _Reader:
                     try:
                         self.header[key] = datetime.date.fromisoformat(value[:10])
                     except ValueError:
-                        raise FormatError(
-                            f"SelectionCriteria/{key}: {value!r} is not a date", self.where(criteria)
+                        raise FormatError.of(
+                            "saft_bad_element",
+                            self.where(criteria),
+                            variant="date",
+                            element=f"SelectionCriteria/{key}",
+                            value=value,
                         ) from None
 
     def _on_Account(self, element) -> None:
         code = _t(element, "AccountID")
         if code is None:
-            raise FormatError("an Account without AccountID", self.where(element))
+            raise FormatError.of(
+                "saft_missing_element", self.where(element), element="Account", child="AccountID"
+            )
         standard = _t(element, "StandardAccountID")
         category, grouping = _t(element, "GroupingCategory"), _t(element, "GroupingCode")
         account_type, normal = "unknown", None
@@ -347,7 +360,9 @@ class _Reader:
         id_name = "CustomerID" if kind == "customer" else "SupplierID"
         code = _t(element, id_name)
         if code is None:
-            raise FormatError(f"a {kind} without {id_name}", self.where(element))
+            raise FormatError.of(
+                "saft_missing_element", self.where(element), element=id_name[: -len("ID")], child=id_name
+            )
         self.dimensions.append(
             {
                 "type": kind,
@@ -368,12 +383,7 @@ class _Reader:
             account = _t(holder, "AccountID")
             if account is None:
                 self.sink.report(
-                    Issue(
-                        "warning",
-                        "balance_without_account",
-                        f"{kind} {code}: a BalanceAccount without AccountID is left out",
-                        self.where(holder),
-                    )
+                    make_issue("warning", "balance_without_account", self.where(holder), kind=kind, code=code)
                 )
                 continue
             self.account_links.setdefault(account, set()).add(kind)
@@ -398,8 +408,13 @@ class _Reader:
         analysis_type = _t(element, "AnalysisType")
         analysis_id = _t(element, "AnalysisID")
         if analysis_type is None or analysis_id is None:
-            raise FormatError(
-                "an AnalysisTypeTableEntry without AnalysisType or AnalysisID", self.where(element)
+            raise FormatError.of(
+                "saft_missing_element",
+                self.where(element),
+                variant="either",
+                element="AnalysisTypeTableEntry",
+                child="AnalysisType",
+                other="AnalysisID",
             )
         description = _t(element, "AnalysisTypeDescription")
         if analysis_type not in self.analysis_kinds:
@@ -495,8 +510,13 @@ class _Reader:
         self.analysis_amounts += analysis_amounts
         sideless = text.filter(pl.col("side").is_null())
         if sideless.height:
-            raise FormatError(
-                "a Line without DebitAmount or CreditAmount", f"{self.name}:{sideless[LINE][0]}"
+            raise FormatError.of(
+                "saft_missing_element",
+                f"{self.name}:{sideless[LINE][0]}",
+                variant="either",
+                element="Line",
+                child="DebitAmount",
+                other="CreditAmount",
             )
         frame = saft_lines.lines_frame(text, self.name, self.sink)
         self.line_count += frame.height
@@ -538,38 +558,28 @@ class _Reader:
         self._put_dimensions()
         if self.analysis_amounts:
             self.sink.report(
-                Issue(
-                    "info",
-                    "analysis_amounts_not_kept",
-                    f"{self.analysis_amounts} analysis amounts (a line's amount split over analysis values) "
-                    "are not kept: the canonical model has one amount per line",
-                    self.name,
-                    {"count": self.analysis_amounts},
-                )
+                make_issue("info", "analysis_amounts_not_kept", self.name, count=self.analysis_amounts)
             )
         other = sorted(t for t, k in self.analysis_kinds.items() if k == "other")
         if other:
             self.sink.report(
-                Issue(
+                make_issue(
                     "info",
                     "analysis_types_other",
-                    "analysis types kept as other dimensions (codes TYPE:ID): "
-                    + ", ".join(f"{t} ({self.analysis_seen.get(t) or '?'})" for t in other)
-                    + "; name their kind with the option analysis_types (e.g. B=project)",
                     self.name,
-                    {"types": other},
+                    types=other,
+                    type_list=", ".join(f"{t} ({self.analysis_seen.get(t) or '?'})" for t in other),
                 )
             )
         unknown = [a["code"] for a in self.accounts if a["type"] == "unknown"]
         if unknown:
             self.sink.report(
-                Issue(
+                make_issue(
                     "info",
                     "account_type_unknown",
-                    f"{len(unknown)} accounts have no standard account or grouping that gives their type "
-                    f"(e.g. {', '.join(unknown[:5])})",
                     self.name,
-                    {"count": len(unknown)},
+                    count=len(unknown),
+                    examples=", ".join(unknown[:5]),
                 )
             )
 
@@ -580,28 +590,25 @@ class _Reader:
             "TotalCredit": (self.credit_total, "total credit"),
         }
         if not self.control and self.transactions:
-            self.sink.report(
-                Issue(
-                    "warning",
-                    "control_totals_missing",
-                    "GeneralLedgerEntries has no control totals",
-                    self.name,
-                )
-            )
+            self.sink.report(make_issue("warning", "control_totals_missing", self.name))
         for key, (text, line) in self.control.items():
             found, label = expected[key]
             try:
                 stated = int(text) if key == "NumberOfEntries" else Decimal(text)
             except (ValueError, ArithmeticError):
-                raise FormatError(f"{key}: {text!r} is not a number", f"{self.name}:{line}") from None
+                raise FormatError.of(
+                    "saft_bad_element", f"{self.name}:{line}", variant="number", element=key, value=text
+                ) from None
             if stated != found:
                 self.sink.report(
-                    Issue(
+                    make_issue(
                         "error",
                         "control_total_mismatch",
-                        f"{key} says {stated}, the file has {found} ({label})",
                         f"{self.name}:{line}",
-                        {"control": key, "stated": str(stated), "found": str(found)},
+                        variant=label.replace(" ", "_"),
+                        control=key,
+                        stated=str(stated),
+                        found=str(found),
                     )
                 )
 
@@ -649,12 +656,12 @@ class _Reader:
                     odd.append(f"{year}/{period}")
                 rows.append({"fiscal_year": year, "period": period, "start": start, "end": end})
         self.sink.report(
-            Issue(
+            make_issue(
                 "info",
                 "periods_assumed_calendar",
-                "SAF-T names periods by number only; their dates are taken as calendar months"
-                + (f" (periods without a month: {', '.join(odd)})" if odd else ""),
                 f"{self.name}:{header['line']}",
+                variant="odd" if odd else None,
+                periods=listing(odd, limit=50),
             )
         )
         return pl.DataFrame(rows, schema=canonical.PERIODS)
@@ -682,12 +689,13 @@ class _Reader:
         duplicates = {c: n for c, n in seen.items() if n > 1}
         if duplicates:
             self.sink.report(
-                Issue(
+                make_issue(
                     "error",
                     "duplicate_account",
-                    f"accounts listed more than once (the first is kept): {', '.join(sorted(duplicates))}",
                     self.name,
-                    {"accounts": sorted(duplicates)},
+                    variant="listed",
+                    accounts=sorted(duplicates),
+                    account_list=", ".join(sorted(duplicates)),
                 )
             )
         self.sink.put("accounts", pl.DataFrame(unique, schema=canonical.ACCOUNTS))
@@ -758,12 +766,12 @@ class _Reader:
                 .rows()
             )
             self.sink.report(
-                Issue(
+                make_issue(
                     "warning",
                     "duplicate_dimension",
-                    f"{frame.height - unique.height} dimension values are listed more than once (the first is "
-                    f"kept), e.g. {', '.join(f'{t} {c}' for t, c, _ in repeated)}",
                     self.name,
+                    count=frame.height - unique.height,
+                    examples=", ".join(f"{t} {c}" for t, c, _ in repeated),
                 )
             )
         self.sink.put("dimensions", unique)

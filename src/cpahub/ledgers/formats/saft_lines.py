@@ -23,8 +23,8 @@ from decimal import Decimal
 import polars as pl
 
 from cpahub.ledgers import canonical
-from cpahub.ledgers.canonical import Issue
 from cpahub.ledgers.formats import xmlchunks, xmlsafe
+from cpahub.ledgers.formats.messages import make_issue
 from cpahub.ledgers.formats.xmlsafe import LINE, local
 
 NAMESPACE = "urn:StandardAuditFile-Taxation-Financial:NO"
@@ -313,12 +313,12 @@ def lines_frame(frame: pl.DataFrame, name: str, sink) -> pl.DataFrame:
     unreadable = frame.filter(pl.col("entered").is_not_null() & pl.col("entered_at").is_null())
     if unreadable.height:
         sink.report(
-            Issue(
+            make_issue(
                 "warning",
                 "entry_time_unreadable",
-                f"SystemEntryTime/SystemEntryDate: {unreadable.height} value(s) are not dates; left empty "
-                f"(e.g. {unreadable['entered'][0]!r})",
                 f"{name}:{unreadable[LINE][0]}",
+                count=unreadable.height,
+                example=unreadable["entered"][0],
             )
         )
     zero = pl.lit(Decimal(0), dtype=canonical.AMOUNT)

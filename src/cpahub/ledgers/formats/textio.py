@@ -40,8 +40,9 @@ from pathlib import Path
 import polars as pl
 
 from cpahub.core import textio
-from cpahub.ledgers.canonical import Issue, conform
+from cpahub.ledgers.canonical import conform
 from cpahub.ledgers.formats import FormatError
+from cpahub.ledgers.formats.messages import listing, make_issue
 
 ROW = "__row"  # the line (or sheet row) number of each record, added by the readers
 EXAMPLES = 10  # rows listed in a finding
@@ -71,16 +72,10 @@ def open_text(path: Path, *, name: str | None = None, encoding: str | None = Non
     try:
         found = textio.detect_file_encoding(path, hint=hint)
     except textio.TextDecodeError as error:
-        if error.code == "binary":
-            raise FormatError("this is not a text file (it contains NUL bytes)", name) from None
-        line = textio.line_of_offset(path, error.offset or 0)
-        raise FormatError(
-            f"not readable as {error.tried} text: the byte 0x{error.byte:02X} at offset {error.offset} "
-            f"cannot be decoded; save the file as UTF-8 or name its encoding",
-            f"{name}:{line}",
-        ) from None
-    except ValueError as error:
-        raise FormatError(str(error), name) from None
+        line = textio.line_of_offset(path, error.offset or 0) if error.code != "binary" else None
+        raise decode_error(error, name if line is None else f"{name}:{line}") from None
+    except ValueError as error:  # an unknown encoding named by the option
+        raise FormatError.of("unknown_encoding_option", name, encoding=hint, error=str(error)) from None
     head = textio.read_head(path, found)
     if found.is_utf8:
         yield TextFile(name, path, found, head)
@@ -89,6 +84,19 @@ def open_text(path: Path, *, name: str | None = None, encoding: str | None = Non
         target = Path(folder) / "utf8.txt"
         textio.transcode_to_utf8(path, target, found)
         yield TextFile(name, target, found, head)
+
+
+def decode_error(error: textio.TextDecodeError, location: str) -> FormatError:
+    """Bytes that are not text in any accepted encoding, as a coded FormatError."""
+    if error.code == "binary":
+        return FormatError.of("not_text", location)
+    return FormatError.of(
+        "undecodable_text",
+        location,
+        encoding=error.tried,
+        byte=f"0x{error.byte:02X}" if error.byte is not None else "?",
+        offset=error.offset,
+    )
 
 
 def head_rows(head: str, delimiter: str, limit: int = 30) -> list[list[str]]:
@@ -167,11 +175,7 @@ def _check_last_line(text: TextFile, delimiter: str, width: int, quote: str | No
         fields = last.split(delimiter)
     if 0 < len(fields) < width:
         line = textio.line_of_offset(text.path, size)
-        raise FormatError(
-            f"the file ends in the middle of a record ({len(fields)} of {width} fields and no line break): "
-            "it looks truncated",
-            f"{text.name}:{line}",
-        )
+        raise FormatError.of("truncated_record", f"{text.name}:{line}", fields=len(fields), width=width)
 
 
 def _csv_error(text: TextFile, delimiter: str, width: int, skip: int, quote, error) -> FormatError:
@@ -183,15 +187,15 @@ def _csv_error(text: TextFile, delimiter: str, width: int, skip: int, quote, err
         try:
             for record in reader:
                 if len(record) > width:
-                    return FormatError(
-                        f"this record has {len(record)} fields, the header has {width}",
+                    return FormatError.of(
+                        "too_many_fields",
                         f"{text.name}:{skip + reader.line_num}",
+                        fields=len(record),
+                        width=width,
                     )
         except csv.Error as problem:
-            return FormatError(
-                f"the record cannot be read: {problem}", f"{text.name}:{skip + reader.line_num}"
-            )
-    return FormatError(f"the file cannot be read as delimited text: {str(error).splitlines()[0]}", text.name)
+            return FormatError.of("bad_record", f"{text.name}:{skip + reader.line_num}", error=str(problem))
+    return FormatError.of("not_delimited", text.name, error=str(error).splitlines()[0])
 
 
 # --- options -------------------------------------------------------------------------------------
@@ -210,7 +214,7 @@ def option_flag(value, default: bool) -> bool:
         return True
     if word in ("0", "false", "no", "n", "off"):
         return False
-    raise FormatError(f"a yes/no option cannot be {value!r}")
+    raise FormatError.of("option_flag", value=str(value))
 
 
 def option_delimiter(value) -> str | None:
@@ -219,9 +223,7 @@ def option_delimiter(value) -> str | None:
         return None
     value = DELIMITER_WORDS.get(str(value).lower(), value)
     if len(value) != 1:
-        raise FormatError(
-            f"the delimiter must be one character (or tab, pipe, comma, semicolon), not {value!r}"
-        )
+        raise FormatError.of("option_delimiter", value=str(value))
     return value
 
 
@@ -234,9 +236,9 @@ def option_mapping(value) -> dict:
     try:
         parsed = json.loads(value)
     except (TypeError, ValueError):
-        raise FormatError(f"the option must be a JSON object, not {value!r}") from None
+        raise FormatError.of("option_mapping", value=str(value)) from None
     if not isinstance(parsed, dict):
-        raise FormatError(f"the option must be a JSON object, not {value!r}")
+        raise FormatError.of("option_mapping", value=str(value))
     return parsed
 
 
@@ -356,63 +358,74 @@ class CellParser:
         examples = hits[column].unique(maintain_order=True).head(3).to_list()
         return Finding(hits.height, rows, examples)
 
-    def _describe(self, found: Finding) -> str:
-        more = f" and {found.count - len(found.rows)} more" if found.count > len(found.rows) else ""
-        return f"{'line' if found.count == 1 else 'lines'} {', '.join(str(r) for r in found.rows)}{more}"
+    @staticmethod
+    def _lines(found: Finding) -> str:
+        return listing(found.rows) + (", …" if found.count > len(found.rows) else "")
 
-    def _fail(self, found: Finding, message: str, column: str) -> None:
+    def _fail(self, found: Finding, problem: str, column: str, **data) -> None:
+        """Refuse the file for the values found: a "bad_values" FormatError of variant `problem`."""
         if found.count:
-            raise FormatError(
-                f"{column}: {message} ({found.count} value(s), {self._describe(found)}; "
-                f"e.g. {', '.join(repr(v) for v in found.examples)})",
+            raise FormatError.of(
+                "bad_values",
                 self.location(found.rows[0]),
+                variant=problem,
+                column=column,
+                count=found.count,
+                rows=found.rows,
+                lines=self._lines(found),
+                examples=", ".join(repr(v) for v in found.examples),
+                **data,
             )
 
-    def _warn(self, found: Finding, severity: str, code: str, message: str, column: str) -> int:
+    def _warn(self, found: Finding, severity: str, code: str, column: str, **data) -> int:
         if found.count:
             self.report(
                 severity,
                 code,
-                f"{column}: {message} ({found.count} value(s), {self._describe(found)})",
                 self.location(found.rows[0]),
                 column=column,
                 count=found.count,
                 rows=found.rows,
+                lines=self._lines(found),
+                **data,
             )
         return found.count
 
     def fail_where(
-        self, mask: pl.Expr, message: str, column: str, *, frame: pl.DataFrame | None = None
+        self, mask: pl.Expr, problem: str, column: str, *, frame: pl.DataFrame | None = None, **data
     ) -> None:
-        """Raise FormatError when `mask` holds on any row, naming the count and the first rows."""
-        self._fail(self._find(self.frame if frame is None else frame, mask, column), message, column)
+        """Raise FormatError when `mask` holds on any row, naming the count and the first rows;
+        `problem` is the variant of the "bad_values" message (formats.messages)."""
+        self._fail(self._find(self.frame if frame is None else frame, mask, column), problem, column, **data)
 
     def report_where(
         self,
         mask: pl.Expr,
         severity: str,
         code: str,
-        message: str,
         column: str,
         *,
         frame: pl.DataFrame | None = None,
+        **data,
     ) -> int:
-        """Report one Issue for all rows where `mask` holds; returns their number."""
+        """Report one finding for all rows where `mask` holds; returns their number. The finding's
+        data: `column`, `count`, `rows`, `lines` (the first rows as text) and `data`."""
         found = self._find(self.frame if frame is None else frame, mask, column)
-        return self._warn(found, severity, code, message, column)
+        return self._warn(found, severity, code, column, **data)
 
-    def fail_values(self, column: str, table: pl.DataFrame, mask: pl.Expr, message: str) -> None:
+    def fail_values(self, column: str, table: pl.DataFrame, mask: pl.Expr, problem: str, **data) -> None:
         """Like fail_where, for a mask over the distinct-value table of `column`."""
-        self._fail(self._find_values(column, table, mask), message, column)
+        self._fail(self._find_values(column, table, mask), problem, column, **data)
 
     def report_values(
-        self, column: str, table: pl.DataFrame, mask: pl.Expr, severity: str, code: str, message: str
+        self, column: str, table: pl.DataFrame, mask: pl.Expr, severity: str, code: str, **data
     ) -> int:
-        return self._warn(self._find_values(column, table, mask), severity, code, message, column)
+        return self._warn(self._find_values(column, table, mask), severity, code, column, **data)
 
-    def report(self, severity: str, code: str, message: str, location: str = "", **data) -> None:
+    def report(self, severity: str, code: str, location: str = "", /, **data) -> None:
+        """A finding of this table (its message is the code's template filled with `data`)."""
         if self.sink is not None:
-            self.sink.report(Issue(severity, code, message, location or self.name, data))
+            self.sink.report(make_issue(severity, code, location or self.name, **data))
 
     # -- numbers --
 
@@ -454,11 +467,12 @@ class CellParser:
             if found["dot"] and found["comma"]:
                 found["dot_row"] = self._evidence_row(column, "says_dot")
                 found["comma_row"] = self._evidence_row(column, "says_comma")
-                raise FormatError(
-                    f"{column}: both decimal marks are used — line {found['dot_row']} reads with a decimal "
-                    f"point, line {found['comma_row']} with a decimal comma; correct the file or name the "
-                    "mark (option decimal)",
+                raise FormatError.of(
+                    "decimal_marks_mixed",
                     self.location(min(found["dot_row"], found["comma_row"])),
+                    column=column,
+                    dot_line=found["dot_row"],
+                    comma_line=found["comma_row"],
                 )
             if found["dot"] or found["comma"]:
                 self.decimal_marks[column] = "." if found["dot"] else ","
@@ -474,10 +488,8 @@ class CellParser:
             else:
                 row = self._evidence_row(column, "ambiguous")
                 example = self.frame.filter(pl.col(ROW) == row)[column].item()
-                raise FormatError(
-                    f"{column}: {example!r} could be read with a decimal point or a decimal comma, and no "
-                    "other value says which; name the decimal mark (option decimal: '.' or ',')",
-                    self.location(row),
+                raise FormatError.of(
+                    "decimal_mark_ambiguous", self.location(row), column=column, example=example
                 )
         return self.decimal_marks
 
@@ -488,7 +500,7 @@ class CellParser:
     def _decimal_option(self) -> str:
         option = self.options.get("decimal") or "auto"
         if option not in ("auto", ".", ","):
-            raise FormatError(f"the option decimal must be '.', ',' or 'auto', not {option!r}", self.name)
+            raise FormatError.of("option_decimal", self.name, value=option)
         return option
 
     def _plain(self, column: str, scale: int, precision: int) -> pl.Series | None:
@@ -537,7 +549,7 @@ class CellParser:
                 column,
                 numbers,
                 body.is_not_null() & (~body.str.contains(_VALID[mark]) | (pl.col("neg") > 1)),
-                f"not a number (with {DECIMAL_MARKS[mark]} as decimal mark)",
+                f"not_number_{DECIMAL_MARKS[mark]}",
             )
             if mark == ".":
                 clean = body.str.replace_all(",", "", literal=True)
@@ -551,7 +563,8 @@ class CellParser:
                 column,
                 parts,
                 body.is_not_null() & (pl.col("whole").str.len_chars() > precision - scale),
-                f"too large for a {what} (more than {precision - scale} digits before the decimal mark)",
+                f"too_large_{what}",
+                digits=precision - scale,
             )
             self.report_values(
                 column,
@@ -559,7 +572,7 @@ class CellParser:
                 body.is_not_null() & pl.col("fraction").str.slice(scale).str.contains("[1-9]"),
                 "warning",
                 f"{what}_rounded",
-                f"more than {scale} decimals; rounded half up to {scale}",
+                scale=scale,
             )
             whole = pl.when(pl.col("whole") == "").then(pl.lit("0")).otherwise(pl.col("whole"))
             base = (whole + "." + pl.col("fraction").str.slice(0, scale).str.pad_end(scale, "0")).cast(dtype)
@@ -575,13 +588,14 @@ class CellParser:
 
     # -- integers and flags --
 
-    def integers(self, column: str, *, pattern: str = INTEGER, what: str = "whole number") -> pl.Series:
-        """Whole numbers (the first group of `pattern`); FormatError for values that do not match."""
+    def integers(self, column: str, *, pattern: str = INTEGER, what: str = "integer") -> pl.Series:
+        """Whole numbers (the first group of `pattern`); FormatError for values that do not match.
+        `what` names the "bad_values" variant not_`what`: integer, year, period, line_number ..."""
         cell = folded("raw")
         table = self.distinct(column).with_columns(
             value=cell.str.extract(pattern, 1).cast(pl.Int64, strict=False)
         )
-        self.fail_values(column, table, cell.is_not_null() & pl.col("value").is_null(), f"not a {what}")
+        self.fail_values(column, table, cell.is_not_null() & pl.col("value").is_null(), f"not_{what}")
         return self.back(column, table)
 
     def booleans(self, column: str, *, true_words: Iterable[str], false_words: Iterable[str]) -> pl.Series:
@@ -590,7 +604,7 @@ class CellParser:
         table = self.distinct(column).with_columns(
             value=cell.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
         )
-        self.fail_values(column, table, cell.is_not_null() & pl.col("value").is_null(), "not a yes/no value")
+        self.fail_values(column, table, cell.is_not_null() & pl.col("value").is_null(), "not_yes_no")
         return self.back(column, table)
 
     def directions(self, column: str) -> pl.Series:
@@ -603,7 +617,7 @@ class CellParser:
             column,
             table,
             cell.is_not_null() & pl.col("value").is_null(),
-            "not a debit/credit indicator (D/C, Dr/Cr, S/H, 借/贷)",
+            "not_indicator",
         )
         return self.back(column, table)
 
@@ -621,9 +635,8 @@ class CellParser:
         option = self.options.get("date_format") or "auto"
         if option != "auto":
             if option not in DATE_STYLES:
-                raise FormatError(
-                    f"the option date_format must be one of {', '.join(DATE_STYLES)} or 'auto', not {option!r}",
-                    self.name,
+                raise FormatError.of(
+                    "option_date_format", self.name, styles=", ".join(DATE_STYLES), value=option
                 )
             self.date_styles[column] = option
             return option
@@ -657,11 +670,7 @@ class CellParser:
                 if len(others) == 1:
                     fitting = [next(iter(others))]
         if len(fitting) > 1:
-            raise FormatError(
-                f"{column}: the dates could be day/month/year or month/day/year and no value says which; "
-                "name the style (option date_format: dmy or mdy)",
-                self.name,
-            )
+            raise FormatError.of("date_style_ambiguous", self.name, column=column)
         if fitting:
             style = fitting[0]
         else:  # the most common style; the values that do not fit it are reported by dates()
@@ -679,13 +688,11 @@ class CellParser:
         value = pl.lit(None, dtype=pl.Date) if style is None else _date_expr(cell, style)
         table = self._date_table(column).with_columns(value=value)
         unreadable = cell.is_not_null() & ~pl.col("placeholder") & pl.col("value").is_null()
-        message = f"not a date in the column's style ({DATE_LABELS.get(style, style)})"
+        label = DATE_LABELS.get(style, style)
         if strict:
-            self.fail_values(column, table, unreadable, message)
+            self.fail_values(column, table, unreadable, "not_date", style=label)
         else:
-            self.report_values(
-                column, table, unreadable, "warning", "date_unreadable", message + "; left empty"
-            )
+            self.report_values(column, table, unreadable, "warning", "date_unreadable", style=label)
         placeholder = pl.col("placeholder") | pl.col("value").is_in(list(PLACEHOLDER_DATES)).fill_null(False)
         self.report_values(
             column,
@@ -693,7 +700,6 @@ class CellParser:
             placeholder,
             "warning",
             "placeholder_date",
-            "placeholder dates (such as 00000000, 1900-01-01, 9999-12-31) read as empty",
         )
         table = table.with_columns(value=pl.when(placeholder).then(None).otherwise(pl.col("value")))
         return self.back(column, table)
@@ -728,7 +734,6 @@ class CellParser:
             pl.col("cell").is_not_null() & pl.col("value").is_null(),
             "warning",
             "time_unreadable",
-            "not a time of day (HH:MM:SS); left empty",
         )
         return self.back(column, table)
 

@@ -159,7 +159,7 @@ class _Driver:
         except etree.XMLSyntaxError as error:
             raise xmlsafe.xml_error(error, self.source, self.encoding, self.head) from None
         except LookupError as error:
-            raise FormatError(f"unknown encoding: {error}", self.source.name) from None
+            raise FormatError.of("unknown_encoding", self.source.name, error=str(error)) from None
         finally:
             handle.close()
             if self.pool is not None:

@@ -42,7 +42,8 @@ from lxml import etree
 
 from cpahub.core import textio as core_textio
 from cpahub.ledgers.canonical import Issue
-from cpahub.ledgers.formats import FormatError
+from cpahub.ledgers.formats import FormatError, archive_refusal
+from cpahub.ledgers.formats.messages import make_issue
 from cpahub.ledgers.formats.textio import zip_limits
 
 # lxml parser options for every XML ledger file (iterparse and XMLParser take the same names).
@@ -101,13 +102,10 @@ class _Guarded(io.RawIOBase):
         try:
             data = self._stream.read(len(buffer))
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
-            raise FormatError(f"the archive member cannot be read ({error})", self._label) from None
+            raise FormatError.of("member_unreadable", self._label, error=str(error)) from None
         self._done += len(data)
         if self._done > self._allowed:
-            raise FormatError(
-                "the archive member yields more bytes than it declares: refused as a possible zip bomb",
-                self._label,
-            )
+            raise FormatError.of("archive_overflow", self._label, variant="xml")
         buffer[: len(data)] = data
         return len(data)
 
@@ -117,15 +115,7 @@ class _Guarded(io.RawIOBase):
 
 
 def archive_error(error: core_textio.ArchiveRefused, name: str) -> FormatError:
-    reasons = {
-        "damaged": "the zip archive is damaged or not a zip archive",
-        "members": f"the zip archive has too many members ({error.size}, at most {error.limit})",
-        "ratio": f"a member would expand {error.ratio} times: refused as a possible zip bomb",
-        "total": f"the archive would expand to {error.size} bytes, more than {error.limit}: refused",
-        "overflow": "a member yields more bytes than it declares: refused as a possible zip bomb",
-    }
-    location = f"{name}/{error.member}" if error.member else name
-    return FormatError(reasons.get(error.reason, str(error)), location)
+    return archive_refusal(error, name, "xml")
 
 
 def sources(path: Path, accept: Callable[[str], bool] | None = None) -> list[Source]:
@@ -139,7 +129,7 @@ def sources(path: Path, accept: Callable[[str], bool] | None = None) -> list[Sou
             if child.is_file() and (accept is None or accept(child.name))
         ]
         if not found:
-            raise FormatError("the directory holds no file of this format", path.name)
+            raise FormatError.of("folder_without_files", path.name)
         return found
     if is_zip(path):
         return _zip_sources(path, accept)
@@ -178,7 +168,7 @@ def _zip_sources(path: Path, accept) -> list[Source]:
             )
         )
     if not chosen:
-        raise FormatError("the zip archive holds no file of this format", path.name)
+        raise FormatError.of("zip_without_files", path.name)
     chosen.sort(key=lambda s: s.name)
     return chosen
 
@@ -269,7 +259,7 @@ def choose_encoding(source: Source, head: bytes, options: dict, sink) -> str | N
         try:
             codecs.lookup(str(forced))
         except LookupError:
-            raise FormatError(f"unknown encoding {forced!r} (option encoding)", source.name) from None
+            raise FormatError.of("unknown_encoding_option", source.name, encoding=str(forced)) from None
         return str(forced)
     if _bom(head) or declared_encoding(head):
         return None
@@ -278,21 +268,12 @@ def choose_encoding(source: Source, head: bytes, options: dict, sink) -> str | N
         return None
     if _valid_in(source, "gb18030") is None:
         sink.report(
-            Issue(
-                "warning",
-                "encoding_assumed",
-                "the file has no XML declaration and is not UTF-8; all of it decodes as GB18030, so it "
-                "was read as GB18030 (name the encoding with the option encoding to be sure)",
-                source.name,
-                {"encoding": "GB18030", "first_non_utf8_byte": bad},
+            make_issue(
+                "warning", "encoding_assumed", source.name, encoding="GB18030", first_non_utf8_byte=bad
             )
         )
         return "GB18030"
-    raise FormatError(
-        f"the file has no XML declaration and is neither UTF-8 nor GB18030 (byte offset {bad}); "
-        "name its encoding with the option encoding",
-        source.name,
-    )
+    raise FormatError.of("xml_encoding_unknown", source.name, offset=bad)
 
 
 def check_prolog(source: Source, head: bytes, encoding: str | None) -> None:
@@ -301,7 +282,7 @@ def check_prolog(source: Source, head: bytes, encoding: str | None) -> None:
     try:
         decoder = codecs.getincrementaldecoder(codec)("replace")
     except LookupError:
-        raise FormatError(f"unknown encoding {codec!r} in the XML declaration", source.name) from None
+        raise FormatError.of("unknown_encoding_declared", source.name, encoding=codec) from None
     text = decoder.decode(head[:PROLOG_LIMIT], False).lstrip("\ufeff")
     position = 0
     while True:
@@ -319,15 +300,11 @@ def check_prolog(source: Source, head: bytes, encoding: str | None) -> None:
             position = end + 3
         elif text.startswith("<!", position):
             line = text.count("\n", 0, position) + 1
-            raise FormatError(
-                "the file has a document type declaration (<!DOCTYPE ...>); ledger files have none and "
-                "it can carry entity bombs or external entities: refused",
-                f"{source.name}:{line}",
-            )
+            raise FormatError.of("xml_doctype", f"{source.name}:{line}")
         else:
             return
     if len(head) >= PROLOG_LIMIT:
-        raise FormatError("no root element in the first megabyte of the file", source.name)
+        raise FormatError.of("xml_no_root", source.name)
 
 
 # --- parsing ---------------------------------------------------------------------------------------
@@ -350,23 +327,25 @@ def xml_error(error: etree.XMLSyntaxError, source: Source, encoding: str | None,
     if entries:  # the first error is the cause; what follows it is often only its consequence
         line, column, message = entries[0].line, entries[0].column, entries[0].message.strip()
     lower = message.lower()
+    data = {"error": message, "column": column}
     if "encoding" in lower or "not proper utf-8" in lower:
-        declared = encoding or declared_encoding(head) or "UTF-8"
-        hint = ""
+        code = "xml_bad_bytes"
+        data["encoding"] = declared = encoding or declared_encoding(head) or "UTF-8"
         if declared.replace("-", "").lower() == "utf8":
             try:
                 head.decode("gb18030")
-                hint = "; the bytes look like GB18030 — correct the XML declaration or name the encoding"
+                data["variant"] = "gb18030"
             except UnicodeDecodeError:
-                hint = "; name the right encoding with the option encoding"
-        message = f"the bytes are not valid {declared} ({message}){hint}"
+                data["variant"] = "name_it"
     elif "excessive depth" in lower:
-        message = "the elements are nested more than 256 levels deep: refused"
+        code = "xml_too_deep"
     elif "huge" in lower or "resource limit" in lower or "too long" in lower:
-        message = f"a value is larger than the 10 MB a field may hold ({message}): refused"
+        code = "xml_value_too_large"
     elif "premature end" in lower or "not properly terminated" in lower or line >= _line_count(source):
-        message = f"{message}: the file ends before its elements are closed — it is cut short or damaged"
-    return FormatError(f"{message} (column {column})", f"{source.name}:{line}")
+        code = "xml_cut_short"
+    else:
+        code = "xml_syntax"
+    return FormatError.of(code, f"{source.name}:{line}", **data)
 
 
 def prepare(source: Source, options: dict, sink) -> tuple[bytes, str | None]:
@@ -374,7 +353,7 @@ def prepare(source: Source, options: dict, sink) -> tuple[bytes, str | None]:
     makes first: not empty, a known encoding, no document type declaration."""
     head = source.head(PROLOG_LIMIT)
     if not head.strip():
-        raise FormatError("the file is empty", source.name)
+        raise FormatError.of("file_empty", source.name)
     encoding = choose_encoding(source, head, options, sink)
     check_prolog(source, head, encoding)
     return head, encoding
@@ -411,13 +390,13 @@ def iterparse(
             if not checked:
                 docinfo = element.getroottree().docinfo
                 if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
-                    raise FormatError("the file has a document type declaration: refused", source.name)
+                    raise FormatError.of("xml_doctype", source.name)
                 checked = True
             yield event, element
     except etree.XMLSyntaxError as error:
         raise xml_error(error, source, encoding, head) from None
     except LookupError as error:  # an encoding libxml2 does not know
-        raise FormatError(f"unknown encoding: {error}", source.name) from None
+        raise FormatError.of("unknown_encoding", source.name, error=str(error)) from None
     finally:
         handle.close()
         if progress is not None:
@@ -451,12 +430,23 @@ def _clean(column: str) -> pl.Expr:
     return pl.when(value == "").then(None).otherwise(value)
 
 
-def _fail(frame: pl.DataFrame, mask: pl.Expr, column: str, name: str, message: str, label: str) -> None:
+def _fail(
+    frame: pl.DataFrame, mask: pl.Expr, column: str, name: str, problem: str, label: str, **data
+) -> None:
+    """Refuse the file for the first value where `mask` holds: a "bad_xml_value" FormatError of
+    variant `problem` (formats.messages)."""
     bad = frame.filter(mask.fill_null(False))
     if bad.height:
         first = bad.row(0, named=True)
-        more = f" ({bad.height} values)" if bad.height > 1 else ""
-        raise FormatError(f"{label}: {first[column]!r} {message}{more}", f"{name}:{first[LINE]}")
+        raise FormatError.of(
+            "bad_xml_value",
+            f"{name}:{first[LINE]}",
+            variant=problem if bad.height == 1 else f"{problem}_more",
+            column=label,
+            value=first[column],
+            count=bad.height,
+            **data,
+        )
 
 
 def decimals(
@@ -486,7 +476,7 @@ def decimals(
             value.is_not_null() & ~value.str.contains(_XSD_DECIMAL),
             column,
             name,
-            "is not a number",
+            "not_number",
             label,
         )
         whole = value.str.extract(r"^[+-]?0*(\d*)", 1)
@@ -495,8 +485,9 @@ def decimals(
             value.is_not_null() & (whole.str.len_chars() > precision - scale),
             column,
             name,
-            f"is too large (more than {precision - scale} digits before the decimal point)",
+            "too_large",
             label,
+            digits=precision - scale,
         )
         excess = value.is_not_null() & value.str.extract(r"\.(\d*)$", 1).str.slice(scale).str.contains(
             "[1-9]"
@@ -506,13 +497,16 @@ def decimals(
             if sink is not None:
                 first = rounded.row(0, named=True)
                 sink.report(
-                    Issue(
+                    make_issue(
                         "warning",
                         "amount_rounded",
-                        f"{label}: more than {scale} decimals; rounded half up to {scale} "
-                        f"({rounded.height} value(s), e.g. {first[column]!r})",
                         f"{name}:{first[LINE]}",
-                        {"column": label, "count": rounded.height, "lines": rounded[LINE].head(10).to_list()},
+                        variant="xml",
+                        column=label,
+                        count=rounded.height,
+                        lines=rounded[LINE].head(10).to_list(),
+                        scale=scale,
+                        example=first[column],
                     )
                 )
             exact = pl.Series(
@@ -555,7 +549,7 @@ def integers(frame: pl.DataFrame, columns: dict[str, str], *, name: str) -> pl.D
             value.is_not_null() & ~value.str.contains(r"^[+-]?\d{1,18}$"),
             column,
             name,
-            "is not a whole number",
+            "not_integer",
             columns[column],
         )
     return frame.with_columns(cleaned.select([pl.col(c).cast(pl.Int64) for c in present]))
@@ -589,18 +583,20 @@ def dates(frame: pl.DataFrame, columns: dict[str, str], *, name: str, sink, styl
             value.is_not_null() & pl.col("__parsed").is_null() & ~pl.col("__placeholder"),
             column,
             name,
-            "is not a date (" + ("yyyyMMdd" if style == "compact" else "yyyy-mm-dd") + ")",
+            "not_date",
             label,
+            style="yyyyMMdd" if style == "compact" else "yyyy-mm-dd",
         )
         holders = checked.filter(value.is_not_null() & pl.col("__placeholder"))
         if holders.height and sink is not None:
             sink.report(
-                Issue(
+                make_issue(
                     "warning",
                     "placeholder_date",
-                    f"{label}: placeholder dates read as empty ({holders.height} value(s))",
                     f"{name}:{holders[LINE][0]}",
-                    {"column": label, "count": holders.height},
+                    variant="xml",
+                    column=label,
+                    count=holders.height,
                 )
             )
         out.append(
@@ -648,20 +644,24 @@ def mapped(
             pl.col(column).is_not_null() & ~known,
             column,
             name,
-            f"is not a known value (extend {table_hint})",
+            "unknown_code",
             label,
+            table=table_hint,
         )
     else:
         odd = checked.filter(pl.col(column).is_not_null() & ~known)
         if odd.height and sink is not None:
             sink.report(
-                Issue(
+                make_issue(
                     "warning",
                     "unknown_value",
-                    f"{label}: {odd.height} value(s) not in {table_hint} read as {unknown!r} "
-                    f"(e.g. {odd[column][0]!r}; extend the table)",
                     f"{name}:{odd[LINE][0]}",
-                    {"column": label, "values": sorted(set(odd[column].head(20).to_list()))},
+                    column=label,
+                    values=sorted(set(odd[column].head(20).to_list())),
+                    count=odd.height,
+                    table=table_hint,
+                    read_as=unknown,
+                    example=odd[column][0],
                 )
             )
     result = checked.select(
@@ -767,7 +767,7 @@ def _int32(frame: pl.DataFrame, column: str, name: str, label: str) -> pl.DataFr
         pl.col(column).is_not_null() & ~pl.col(column).is_between(-(2**31), 2**31 - 1),
         column,
         name,
-        "is out of range",
+        "out_of_range",
         label,
     )
     return frame.with_columns(pl.col(column).cast(pl.Int32))
@@ -907,10 +907,7 @@ class FlatRows:
         rows, lines, nested = self.rows, self.lines, self.nested
         self.rows, self.lines, self.nested = [], [], None
         if nested is not None:
-            raise FormatError(
-                f"a {self.table} row has elements inside its fields; the table is read as flat rows",
-                f"{name}:{nested}",
-            )
+            raise FormatError.of("xml_nested_fields", f"{name}:{nested}", table=self.table)
         values = list(zip(*rows, strict=True)) if rows else [()] * len(self.columns)
         frame = pl.DataFrame(
             [

@@ -317,7 +317,7 @@ def test_bad_amount_is_refused_with_its_line(tmp_path):
     rows[2][9] = ""
     with pytest.raises(FormatError) as error:
         read(write(tmp_path, gl_text(rows)))
-    assert str(error.value) == f"{GL_NAME}:4: Amount: empty Amount (1 value(s), line 4; e.g. None)"
+    assert str(error.value) == f"{GL_NAME}:4: Amount: empty Amount (1 value(s), lines 4; e.g. None)"
 
 
 def test_truncated_file_is_refused(tmp_path):

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import xlsxwriter
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -72,7 +73,9 @@ def test_profile_from_a_sample_proposes_the_mapping_and_previews(client, auditor
     assert not profile.shared and not profile.builtin and profile.created_by == auditor
     assert profile_samples.get_sample(client, token) is None  # the sample is gone with the save
     assert not default_storage.listdir(profile_samples.PREFIX)[1]
-    change = ObjectChange.objects.get(object_id=str(profile.pk), action="create")
+    change = ObjectChange.objects.get(
+        content_type=ContentType.objects.get_for_model(profile), object_id=str(profile.pk), action="create"
+    )
     assert change.user == auditor and change.owner_id == profile.organisation_id
 
 

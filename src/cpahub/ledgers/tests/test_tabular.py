@@ -419,6 +419,8 @@ def test_u8_trial_balance_with_two_header_rows(tmp_path):
         ("6001", D("0.00"), D("0.00"), D("150.00"), D("-150.00")),
     ]
     assert issue(sink, "profile_selected").data == {
+        "variant": "runner_up",  # picks the message template
+        "name": "u8tb.xlsx[余额表]",
         "profile": "Yonyou U8 trial balance (用友U8 发生额及余额表)",
         "profile_id": None,
         "score": 1.0,

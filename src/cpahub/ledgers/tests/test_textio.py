@@ -289,7 +289,7 @@ def test_extra_decimals_are_rounded_half_up_and_reported():
 
 def test_too_large_amount_is_refused():
     p, _sink = parser({"a": ["1" * 19]})
-    with pytest.raises(FormatError, match="too large for a amount"):
+    with pytest.raises(FormatError, match="too large for an amount"):
         p.amounts(["a"])
 
 
@@ -383,7 +383,7 @@ def test_a_column_never_mixes_styles():
     with pytest.raises(FormatError) as error:
         p.dates("d")
     assert str(error.value) == (
-        "f.txt:3: d: not a date in the column's style (yyyy-mm-dd) (1 value(s), line 3; e.g. '20240106')"
+        "f.txt:3: d: not a date in the column's style (yyyy-mm-dd) (1 value(s), lines 3; e.g. '20240106')"
     )
 
 

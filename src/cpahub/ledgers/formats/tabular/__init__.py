@@ -39,8 +39,8 @@ import polars as pl
 
 from cpahub.core import textio as coretext
 from cpahub.ledgers import canonical
-from cpahub.ledgers.canonical import Issue
 from cpahub.ledgers.formats import FormatError
+from cpahub.ledgers.formats.messages import make_issue
 from cpahub.ledgers.formats.tabular.mapping import _accounts, _balances, _lines
 from cpahub.ledgers.formats.tabular.profiles import (
     FIELDS,
@@ -134,14 +134,7 @@ def read(path: Path, sink, *, options: dict | None = None, progress=None) -> Non
             options[flag] = option_flag(options[flag], False)
     unknown = sorted(set(options) - set(OPTIONS) - INTERNAL_OPTIONS)
     if unknown:
-        sink.report(
-            Issue(
-                "warning",
-                "options_unknown",
-                f"options not known to this format: {', '.join(unknown)}",
-                path.name,
-            )
-        )
+        sink.report(make_issue("warning", "options_unknown", path.name, options=", ".join(unknown)))
     results: dict[str, list] = {"lines": [], "balances": [], "accounts": []}
     dimensions: list[pl.DataFrame] = []
     names: dict[str, str] = {}
@@ -155,11 +148,7 @@ def read(path: Path, sink, *, options: dict | None = None, progress=None) -> Non
             except FormatError:
                 if len(tables) == 1:
                     raise
-                sink.report(
-                    Issue(
-                        "info", "table_ignored", f"{table.name}: no mapping profile fits; ignored", table.name
-                    )
-                )
+                sink.report(make_issue("info", "table_ignored", table.name, name=table.name))
                 continue
             software.add(match.profile.software)
             kind, frame, dims, account_names = read_table(table, match, options, sink)
@@ -207,7 +196,7 @@ def _finish(path: Path, sink, results, dimensions, names, software, options) -> 
     local = options.get("currency") or "CNY"
     for kind in ("balances", "accounts"):
         if len(results[kind]) > 1:
-            raise FormatError(f"more than one {kind} table; import them one at a time", path.name)
+            raise FormatError.of("several_tables", path.name, variant=kind)
     year, first, last = None, None, None
     line_codes: set[str] = set()
     for lines in results["lines"]:
@@ -231,13 +220,12 @@ def _finish(path: Path, sink, results, dimensions, names, software, options) -> 
         accounts = derive_accounts(sorted(codes), names, chart=None if chart == "none" else chart)
         if codes:
             sink.report(
-                Issue(
+                make_issue(
                     "info",
                     "accounts_derived",
-                    f"no chart of accounts: {len(codes)} accounts taken from the tables, levels from the code "
-                    "prefixes"
-                    + (", types from the enterprise chart's code digits" if chart == "cas" else ""),
                     path.name,
+                    variant="tables_cas" if chart == "cas" else "tables",
+                    count=len(codes),
                 )
             )
     sink.put("accounts", accounts)

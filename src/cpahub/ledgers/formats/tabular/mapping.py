@@ -9,6 +9,7 @@ import polars as pl
 from cpahub.core import textio as coretext
 from cpahub.ledgers import canonical
 from cpahub.ledgers.formats import FormatError
+from cpahub.ledgers.formats.messages import listing
 from cpahub.ledgers.formats.textio import (
     ROW,
     CellParser,
@@ -111,7 +112,7 @@ def _drop_totals(parser: CellParser, mapped: dict[str, str], keys: list[str], op
     if not masks:
         return parser
     is_total = pl.any_horizontal(masks)
-    parser.report_where(is_total, "info", "total_rows_skipped", "total rows left out", present[0])
+    parser.report_where(is_total, "info", "total_rows_skipped", present[0])
     return CellParser(parser.frame.filter(~is_total), parser.name, sink=parser.sink, options=parser.options)
 
 
@@ -132,14 +133,12 @@ def _lines(parser: CellParser, mapped: dict[str, str], options: dict):
         )
         table = table.unnest("parts")
         if not {"type", "number"} <= set(table.columns):
-            raise FormatError(
-                "the option voucher_pattern needs the groups (?P<type>...) and (?P<number>...)", parser.name
-            )
+            raise FormatError.of("option_voucher_pattern", parser.name)
         parser.fail_values(
             col("voucher"),
             table,
             pl.col("cell").is_not_null() & pl.col("number").is_null(),
-            "not a voucher reference such as 记-12",
+            "not_voucher_reference",
         )
         table = table.with_columns(type=pl.when(pl.col("type") == "").then(None).otherwise(pl.col("type")))
         out["voucher_type"] = parser.back(col("voucher"), table, "type")
@@ -163,7 +162,7 @@ def _lines(parser: CellParser, mapped: dict[str, str], options: dict):
     ).to_series()
     parser.fail_where(
         out["voucher_number"].is_null() & present,
-        "empty voucher number",
+        "empty_voucher_number",
         mapped.get("voucher") or mapped["voucher_number"],
     )
     # accounts
@@ -171,9 +170,12 @@ def _lines(parser: CellParser, mapped: dict[str, str], options: dict):
     missing_code = out["account_code"].is_null()
     if missing_code.any():
         rows = frame.filter(missing_code)[ROW]
-        raise FormatError(
-            f"{col('account_code')}: empty account code ({rows.len()} line(s), first {rows.head(10).to_list()})",
+        raise FormatError.of(
+            "empty_account_code",
             parser.location(rows[0]),
+            column=col("account_code"),
+            count=rows.len(),
+            lines=listing(rows.to_list()),
         )
     account_names = {}
     if "account_name" in mapped:
@@ -188,7 +190,7 @@ def _lines(parser: CellParser, mapped: dict[str, str], options: dict):
     if "fiscal_year" in mapped:
         year = parser.integers(col("fiscal_year"), pattern=r"(\d{4})", what="year")
     if "period" in mapped:
-        period = parser.integers(col("period"), pattern=r"(?:^|\D)0*(\d{1,2})\D*$", what="period number")
+        period = parser.integers(col("period"), pattern=r"(?:^|\D)0*(\d{1,2})\D*$", what="period")
     dates = out.get("voucher_date")
     derived = []
     if dates is not None:
@@ -202,15 +204,9 @@ def _lines(parser: CellParser, mapped: dict[str, str], options: dict):
     elif year is None and options.get("fiscal_year"):
         year = pl.Series("y", [int(options["fiscal_year"])] * frame.height)
     if derived:
-        parser.report(
-            "info",
-            "periods_derived",
-            f"{' and '.join(derived)} taken from the voucher dates (calendar months)",
-        )
+        parser.report("info", "periods_derived", variant="_".join(derived), derived=derived)
     if year is None or year.null_count():
-        parser.fail_where(
-            pl.lit(True), "no fiscal year (map a date, a year or a period like 2024.01)", col("account_code")
-        )
+        parser.fail_where(pl.lit(True), "no_fiscal_year", col("account_code"))
     out["fiscal_year"] = year
     out["period"] = period
     # amounts
@@ -220,7 +216,7 @@ def _lines(parser: CellParser, mapped: dict[str, str], options: dict):
         if target in mapped:
             out[target] = _series(parser, text(col(target)), target)
     if "attachments" in mapped:
-        out["attachments"] = parser.integers(col("attachments"), what="number of attachments")
+        out["attachments"] = parser.integers(col("attachments"), what="attachments")
     if "posted" in mapped:
         out["posted"] = parser.booleans(col("posted"), true_words=TRUE_WORDS, false_words=FALSE_WORDS)
     elif "poster" in mapped:
@@ -240,7 +236,7 @@ def _lines(parser: CellParser, mapped: dict[str, str], options: dict):
     dims = _line_dimensions(parser, mapped, options, out)
     # line numbers
     if "line_number" in mapped:
-        out["line_number"] = parser.integers(col("line_number"), what="line number")
+        out["line_number"] = parser.integers(col("line_number"), what="line_number")
     keys = pl.DataFrame(
         {
             "y": out["fiscal_year"],
@@ -259,11 +255,7 @@ def _lines(parser: CellParser, mapped: dict[str, str], options: dict):
             )["a"]
         else:
             out["line_number"] = numbered
-            parser.report(
-                "info",
-                "line_numbers_derived",
-                "no line numbers: the lines of each voucher are numbered in file order",
-            )
+            parser.report("info", "line_numbers_derived")
     out["source_location"] = _series(
         parser, pl.lit(parser.name + ":") + pl.col(ROW).cast(pl.String), "source_location"
     )
@@ -283,9 +275,7 @@ def _period_label(parser: CellParser, column: str) -> tuple[pl.Series, pl.Series
             cell.str.extract(r"^(?:第)?0*(\d{1,2})(?:期|月)?$", 1),
         ).cast(pl.Int64, strict=False),
     )
-    parser.fail_values(
-        column, table, cell.is_not_null() & pl.col("period").is_null(), "not a period (such as 2024.01)"
-    )
+    parser.fail_values(column, table, cell.is_not_null() & pl.col("period").is_null(), "not_period_label")
     return parser.back(column, table, "year"), parser.back(column, table, "period")
 
 
@@ -314,7 +304,6 @@ def _line_amounts(parser: CellParser, mapped: dict[str, str], options: dict, out
                 pl.Series(negative),
                 "warning",
                 "red_ink_moved",
-                "negative (red-ink) amounts: a negative debit is read as a credit and the other way round",
                 col("debit"),
             )
         net = work.select((pl.col("d") - pl.col("c")).alias("n"))["n"]
@@ -327,7 +316,7 @@ def _line_amounts(parser: CellParser, mapped: dict[str, str], options: dict, out
                     pl.col("s").is_null() & pl.col("a").is_not_null() & (pl.col("a") != 0)
                 ).to_series()
             ),
-            "no direction for the amount",
+            "no_direction",
             col("direction"),
         )
         net = work.select(
@@ -336,9 +325,7 @@ def _line_amounts(parser: CellParser, mapped: dict[str, str], options: dict, out
     elif style == "signed":
         net = pl.DataFrame({"a": values[col("amount")]}).select(pl.col("a").fill_null(zero))["a"]
     else:
-        raise FormatError(
-            f"the option amount must be auto, debit_credit, signed or direction, not {style!r}", parser.name
-        )
+        raise FormatError.of("option_amount", parser.name, value=style)
     work = pl.DataFrame({"n": net})
     out["debit"] = work.select(
         pl.when(pl.col("n") > 0).then(pl.col("n")).otherwise(zero).cast(canonical.AMOUNT)
@@ -463,7 +450,7 @@ def _combined_auxiliary(
             column,
             table,
             pl.col("id").is_in(unreadable["id"].implode()),
-            "not auxiliary items written as kind:code name (e.g. 客户:001 某公司)",
+            "not_auxiliary_items",
         )
     # Kinds without a canonical column become "other" dimensions coded "label:code" (as SAF-T's).
     items = items.with_columns(
@@ -509,7 +496,6 @@ def _balances(parser: CellParser, mapped: dict[str, str], options: dict):
             pl.Series(~keep),
             "info",
             "rows_without_account",
-            "rows without an account code left out",
             col("account_code"),
         )
         parser = CellParser(frame.filter(keep), parser.name, sink=parser.sink, options=parser.options)
@@ -593,7 +579,7 @@ def _balances(parser: CellParser, mapped: dict[str, str], options: dict):
     keys = ["account_code", "dimension_type", "dimension_code", "currency"]
     duplicated = balances.select(pl.struct(keys).is_duplicated()).to_series()
     if duplicated.any():
-        parser.fail_where(pl.Series(duplicated), "the same account appears twice", col("account_code"))
+        parser.fail_where(pl.Series(duplicated), "account_twice", col("account_code"))
     return balances, dims, account_names
 
 
@@ -604,8 +590,8 @@ def _accounts(parser: CellParser, mapped: dict[str, str], options: dict) -> pl.D
     parser = _drop_totals(parser, mapped, ["account_code", "account_name"], options)
     col = mapped.get
     code = parser.per_value(col("account_code"), _code("raw"))
-    parser.fail_where(pl.Series(code.is_null()), "empty account code", col("account_code"))
-    parser.fail_where(pl.Series(code.is_duplicated()), "an account code appears twice", col("account_code"))
+    parser.fail_where(pl.Series(code.is_null()), "empty_account_code", col("account_code"))
+    parser.fail_where(pl.Series(code.is_duplicated()), "account_twice", col("account_code"))
     codes = code.to_list()
     parents, levels = hierarchy(codes)
     if "parent_code" in mapped:

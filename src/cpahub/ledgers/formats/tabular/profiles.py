@@ -10,8 +10,8 @@ from pathlib import Path
 
 from cpahub.core import textio as coretext
 from cpahub.ledgers import canonical
-from cpahub.ledgers.canonical import Issue
 from cpahub.ledgers.formats import FormatError
+from cpahub.ledgers.formats.messages import make_issue
 
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
 KINDS = ("lines", "balances", "accounts")
@@ -223,8 +223,8 @@ def resolve_profile(reference, candidates: Iterable[Profile]) -> Profile:
     matches = [p for p in candidates if coretext.key(p.name) == wanted]
     if len(matches) == 1:
         return matches[0]
-    raise FormatError(
-        f"no mapping profile {text_ref!r}; available: {', '.join(p.slug or p.name for p in candidates)}"
+    raise FormatError.of(
+        "no_such_profile", profile=text_ref, available=", ".join(p.slug or p.name for p in candidates)
     )
 
 
@@ -332,14 +332,12 @@ def choose(rows: list[list[str]], candidates: list[Profile], options: dict, name
         profile = resolve_profile(options["profile"], candidates)
         match = best_match(profile, rows, options)
         if match is None or match.missing:
-            raise FormatError(
-                f"the profile {profile.name!r} does not fit: missing "
-                f"{'; '.join(match.missing) if match else 'a header row'}",
-                name,
+            if match is None:
+                raise FormatError.of("profile_no_header", name, profile=profile.name)
+            raise FormatError.of(
+                "profile_misfit", name, profile=profile.name, missing="; ".join(match.missing)
             )
-        sink.report(
-            Issue("info", "profile_used", f"{name}: read with the profile {profile.name!r} (as asked)", name)
-        )
+        sink.report(make_issue("info", "profile_used", name, name=name, profile=profile.name))
         return match
     matches = [m for m in (best_match(p, rows, options) for p in candidates) if m is not None]
     fitting = sorted((m for m in matches if not m.missing), key=lambda m: m.rank, reverse=True)
@@ -349,11 +347,7 @@ def choose(rows: list[list[str]], candidates: list[Profile], options: dict, name
             f"{m.profile.name} {m.score:.2f}" + (f" (missing {', '.join(m.missing)})" if m.missing else "")
             for m in ranked
         )
-        raise FormatError(
-            f"no mapping profile fits this table (closest: {described}); make a profile for it or name one "
-            "(option profile)",
-            name,
-        )
+        raise FormatError.of("no_profile_fits", name, closest=described)
     best = fitting[0]
     tied = [
         m
@@ -364,30 +358,23 @@ def choose(rows: list[list[str]], candidates: list[Profile], options: dict, name
     ]
     if tied:
         names = ", ".join(repr(m.profile.name) for m in [best, *tied])
-        raise FormatError(
-            f"the headers fit the profiles {names} equally well ({best.describe()}); name the one to use "
-            "(option profile)",
-            name,
-        )
+        raise FormatError.of("profiles_tied", name, profiles=names, score=best.score, coverage=best.coverage)
     runner = fitting[1] if len(fitting) > 1 else None
     sink.report(
-        Issue(
+        make_issue(
             "info",
             "profile_selected",
-            f"{name}: profile {best.profile.name!r} chosen ({best.describe()}"
-            + (f"; next {runner.profile.name!r}: {runner.describe()}" if runner else "")
-            + f"), header on row {best.header_index + 1}",
             name,
-            {
-                "profile": best.profile.name,
-                "profile_id": best.profile.id,
-                "score": round(best.score, 4),
-                "coverage": round(best.coverage, 4),
-                "runner_up": runner.profile.name if runner else None,
-                "runner_up_score": round(runner.score, 4) if runner else None,
-                "runner_up_coverage": round(runner.coverage, 4) if runner else None,
-                "header_row": best.header_index + 1,
-            },
+            variant="runner_up" if runner else None,
+            name=name,
+            profile=best.profile.name,
+            profile_id=best.profile.id,
+            score=round(best.score, 4),
+            coverage=round(best.coverage, 4),
+            runner_up=runner.profile.name if runner else None,
+            runner_up_score=round(runner.score, 4) if runner else None,
+            runner_up_coverage=round(runner.coverage, 4) if runner else None,
+            header_row=best.header_index + 1,
         )
     )
     return best

@@ -34,7 +34,7 @@ def trim(source: Path, target: Path) -> Path:
     source = Path(source)
     if _is_zip(source):
         if not _is_workbook(source):
-            raise FormatError("upload one CSV or Excel file, not an archive", source.name)
+            raise FormatError.of("sample_is_archive", source.name)
         return _trim_workbook(source, target.with_suffix(".xlsx"))
     with source.open("rb") as handle:
         data = handle.read(SAMPLE_TEXT_BYTES + 1)
@@ -56,9 +56,7 @@ def _cut_text(data: bytes, name: str) -> bytes:
     while True:
         cut = data.rfind(newline, 0, end)
         if cut < 0:
-            raise FormatError(
-                f"no line break in the first {SAMPLE_TEXT_BYTES // 1024} KB: this is not a CSV export", name
-            )
+            raise FormatError.of("sample_no_line_break", name, kb=SAMPLE_TEXT_BYTES // 1024)
         if offset is None or cut % 2 == offset:
             return data[: cut + len(newline)]
         end = cut + len(newline) - 1
@@ -78,7 +76,7 @@ def _trim_workbook(source: Path, target: Path) -> Path:
             for row in rows:
                 sheet.append([_storable(value) for value in row])
     if not book.worksheets:
-        raise FormatError("every sheet of the workbook is empty", source.name)
+        raise FormatError.of("workbook_empty", source.name)
     book.save(target)
     return target
 
@@ -124,7 +122,7 @@ class Preview:
     rows: list[list[str]] = field(default_factory=list)  # [source row, values...]
     issues: list[Issue] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # required fields the headers lack
-    error: str = ""
+    error: str = ""  # in the active language
     error_location: str = ""
 
     @property
@@ -135,6 +133,7 @@ class Preview:
 def preview(path: Path, profile: Profile, *, limit: int = PREVIEW_ROWS) -> Preview:
     """The first `limit` data rows of the sample read through `profile` (of the best-fitting table)."""
     from cpahub.ledgers.formats.tabular import read_table
+    from cpahub.ledgers.validation import render_error  # validation reads the formats' templates
 
     sink = InMemoryLedger()
     result = Preview()
@@ -143,7 +142,7 @@ def preview(path: Path, profile: Profile, *, limit: int = PREVIEW_ROWS) -> Previ
             fitting = [(best_match(profile, t.rows, {}), t) for t in tables]
             fitting = [(m, t) for m, t in fitting if m is not None]
             if not fitting:
-                result.error = "no header row found"
+                result.error = render_error(FormatError.of("sample_no_header_row"))
                 return result
             match, table = max(fitting, key=lambda pair: pair[0].rank)
             result.table, result.header_row = table.name, match.header_index + 1
@@ -152,7 +151,7 @@ def preview(path: Path, profile: Profile, *, limit: int = PREVIEW_ROWS) -> Previ
                 return result
             _kind, frame, _dims, _names = read_table(table, match, {}, sink, limit=limit)
     except FormatError as error:
-        result.error, result.error_location = str(error), getattr(error, "location", "") or ""
+        result.error, result.error_location = render_error(error), getattr(error, "location", "") or ""
         result.issues = sink.issues
         return result
     result.issues = sink.issues

@@ -13,8 +13,8 @@ from pathlib import Path
 import polars as pl
 
 from cpahub.core import textio as coretext
-from cpahub.ledgers.canonical import Issue
-from cpahub.ledgers.formats import FormatError
+from cpahub.ledgers.formats import FormatError, archive_refusal
+from cpahub.ledgers.formats.messages import make_issue
 from cpahub.ledgers.formats.tabular.profiles import HEADER_SEARCH_ROWS
 from cpahub.ledgers.formats.textio import (
     ROW,
@@ -99,15 +99,13 @@ def _workbook(path: Path, display: str, options: dict):
                 m.filename for m in coretext.inspect_zip(archive, max_total=max_total, max_ratio=max_ratio)
             }
     except coretext.ArchiveRefused as refused:
-        raise FormatError(_archive_message(refused, "workbook"), display) from None
+        raise archive_refusal(refused, display, "workbook") from None
     if "xl/workbook.xml" not in names:
-        raise FormatError("this zip file is not an Excel workbook", display)
+        raise FormatError.of("zip_not_workbook", display)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for damaged files
-        raise FormatError(
-            f"the workbook is damaged or incomplete ({type(error).__name__})", display
-        ) from None
+        raise FormatError.of("workbook_damaged", display, error=type(error).__name__) from None
     try:
         yield workbook
     finally:
@@ -118,7 +116,7 @@ def sheet_rows(workbook, display: str, options: dict, *, max_rows: int | None = 
     """(sheet name, rows of cell values) of each non-empty worksheet (or of the option `sheet`)."""
     wanted = options.get("sheet")
     if wanted and wanted not in workbook.sheetnames:
-        raise FormatError(f"no sheet {wanted!r}; the sheets are {', '.join(workbook.sheetnames)}", display)
+        raise FormatError.of("no_such_sheet", display, sheet=wanted, sheets=", ".join(workbook.sheetnames))
     for sheet_name in [wanted] if wanted else workbook.sheetnames:
         sheet = workbook[sheet_name]
         if not hasattr(sheet, "iter_rows"):
@@ -127,9 +125,8 @@ def sheet_rows(workbook, display: str, options: dict, *, max_rows: int | None = 
         try:
             rows = [list(row) for row in sheet.iter_rows(values_only=True, max_row=max_rows)]
         except Exception as error:
-            raise FormatError(
-                f"the sheet cannot be read; the workbook is damaged ({type(error).__name__})",
-                f"{display}[{sheet_name}]",
+            raise FormatError.of(
+                "sheet_damaged", f"{display}[{sheet_name}]", error=type(error).__name__
             ) from None
         if any(any(_cell_text(c) is not None for c in row) for row in rows):
             yield sheet_name, rows
@@ -150,9 +147,7 @@ def _sheet_table(name: str, rows: list[list], *, head: int = HEAD_ROWS) -> Table
             if not any(c is not None and c != "" for c in row):
                 continue
             if len(row) > width and any(c is not None for c in row[width:]):
-                raise FormatError(
-                    f"this row has values beyond the {width} header columns", f"{name}:{skip + offset + 1}"
-                )
+                raise FormatError.of("row_too_wide", f"{name}:{skip + offset + 1}", width=width)
             keep_rows.append(skip + offset + 1)
             for index, header in enumerate(headers):
                 value = row[index] if index < len(row) else None
@@ -222,7 +217,7 @@ def _tables(
             else:
                 tables.append(stack.enter_context(_csv_table(file, display, options, head=head)))
         if not tables:
-            raise FormatError("no table found (the file or its sheets are empty)", path.name)
+            raise FormatError.of("no_table", path.name)
         yield tables
 
 
@@ -253,11 +248,8 @@ def _unzip(path: Path, folder: Path, options: dict, sink) -> list[tuple[str, Pat
                     continue
                 if suffix not in TABLE_SUFFIXES:
                     sink.report(
-                        Issue(
-                            "info",
-                            "file_ignored",
-                            f"{member.filename}: not a table; ignored",
-                            member.filename,
+                        make_issue(
+                            "info", "file_ignored", member.filename, variant="table", name=member.filename
                         )
                     )
                     continue
@@ -266,23 +258,5 @@ def _unzip(path: Path, folder: Path, options: dict, sink) -> list[tuple[str, Pat
                     budget -= coretext.copy_member(archive, member, out, limit=budget)
                 files.append((member.filename, target))
     except coretext.ArchiveRefused as refused:
-        raise FormatError(_archive_message(refused, "zip archive"), path.name) from None
+        raise archive_refusal(refused, path.name) from None
     return files
-
-
-def _archive_message(refused: coretext.ArchiveRefused, what: str) -> str:
-    mb = 1024 * 1024
-    if refused.reason == "damaged":
-        return f"the {what} is damaged or incomplete"
-    if refused.reason == "members":
-        return f"the {what} has {refused.size} parts, more than the {refused.limit} allowed"
-    if refused.reason == "ratio":
-        return (
-            f"refused: its part {refused.member} would expand {refused.ratio} times, to {refused.size / mb:.1f} MB "
-            "(this is how zip bombs look)"
-        )
-    if refused.reason == "total":
-        return (
-            f"refused: it would expand to {refused.size / mb:.1f} MB, more than {refused.limit / mb:.1f} MB"
-        )
-    return f"refused: {refused.member} inflates to more than it declares or than allowed (a zip bomb?)"
