@@ -306,6 +306,9 @@ class Splitter:
         self.line = 1
         self.in_root = False
         self.passthrough = False  # something we do not cut around: the rest is skeleton
+        # the first `<!`/`<?` at or after `seen_from` (-1: none before `seen_to`): each byte is
+        # scanned for them once, however often the run and tag searches ask
+        self.seen_from, self.seen_to, self.seen_at = 0, 0, -1
 
     def __iter__(self) -> Iterator[tuple]:
         position = self._read(0)
@@ -373,10 +376,24 @@ class Splitter:
             self.passthrough = True
         return None
 
+    def _special(self, start: int, stop: int) -> int:
+        """The first `<!` or `<?` in [start, stop), or -1."""
+        if start < self.seen_from or (self.seen_at < 0 and start > self.seen_to):
+            self.seen_from, self.seen_to, self.seen_at = start, start, -1
+        elif self.seen_at >= start:
+            return self.seen_at if self.seen_at < stop else -1
+        elif self.seen_at >= 0:  # `start` is past the cached one: look again from `start`
+            self.seen_from, self.seen_to, self.seen_at = start, start, -1
+        if self.seen_to < stop:  # scan only what was not scanned (from one byte back: 2-byte needles)
+            end = len(self.buffer)
+            found = _SPECIAL.search(self.buffer, max(self.seen_to - 1, self.seen_from), end)
+            self.seen_at, self.seen_to = (found.start() if found else -1), end
+        return self.seen_at if 0 <= self.seen_at < stop else -1
+
     def _next_start(self, position: int, stop: int) -> re.Match | None:
         """The next `<!`, `<?` or record start tag (`<R`, `<p:R` + white space, `>` or `/`)."""
-        special = _SPECIAL.search(self.buffer, position, stop)
-        limit = special.start() if special is not None else stop
+        special = self._special(position, stop)
+        limit = special if special >= 0 else stop
         while position < limit:
             found = self.name.search(self.buffer, position, limit)
             if found is None:
@@ -386,46 +403,61 @@ class Splitter:
             if tag is not None and tag.group()[1:-1].rsplit(b":", 1)[-1] == self.record:
                 return tag
             position = found.end()
-        return special
+        return _SPECIAL.match(self.buffer, special) if special >= 0 else None
 
-    def _patterns(self, qname: bytes) -> tuple[re.Pattern, re.Pattern]:
-        """(record end, record end not followed by the next record's start tag) of records named `qname`."""
+    def _patterns(self, qname: bytes) -> tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...]]:
+        """(record ends, record ends not followed by the next record's start tag) of records named
+        `qname`: an end tag, or an empty-element record (`<R a="/>"/>`: attributes matched whole).
+        Each pattern begins with a literal, which `re` scans for quickly."""
         if qname not in self.runs:
             name = re.escape(qname)
-            # an end tag, or an empty-element record (`<R a="/>"/>`: attributes matched whole)
-            end = rb"(?:</" + name + rb"\s*>|<" + name + _ATTRIBUTES + rb"\s*/>)"
-            self.runs[qname] = (re.compile(end), re.compile(end + rb"(?!\s*<" + name + rb"[\s>/])"))
+            ends = (rb"</" + name + rb"\s*>", rb"<" + name + _ATTRIBUTES + rb"\s*/>")
+            follows = rb"(?!\s*<" + name + rb"[\s>/])"
+            self.runs[qname] = (
+                tuple(re.compile(end) for end in ends),
+                tuple(re.compile(end + follows) for end in ends),
+            )
         return self.runs[qname]
+
+    def _first(self, patterns, start: int, stop: int) -> int | None:
+        """The end of the first match of any of `patterns` (end tag, empty element) in [start, stop)."""
+        found = [m.end() for m in (p.search(self.buffer, start, stop) for p in patterns) if m is not None]
+        return min(found) if found else None
 
     def _run_end(self, start: int, qname: bytes) -> int | None:
         """End of the run of records from `start`: after a record end tag; `start` when there is no
         complete record; None when more bytes are needed."""
-        end, breaks = self._patterns(qname)
+        ends, breaks = self._patterns(qname)
         safe = self._safe_end()
         target = start + self.chunk_bytes
         last = None
         if target < safe:
-            last = end.search(self.buffer, target, safe)
+            last = self._first(ends, target, safe)
             if last is None and not self.eof:
                 return start if safe - start > GIVE_UP * self.chunk_bytes else None
         elif not self.eof:
             return None
-        limit = last.end() if last is not None else safe
-        special = _SPECIAL.search(self.buffer, start, limit)
-        if special is not None:
-            limit = special.start()
-        broken = breaks.search(self.buffer, start, limit)
+        limit = last if last is not None else safe
+        special = self._special(start, limit)
+        if special >= 0:
+            limit = special
+        broken = self._first(breaks, start, limit)
         if broken is not None:
-            return broken.end()
-        if special is None and last is not None:
-            return last.end()
-        ends = [found.end() for found in end.finditer(self.buffer, start, limit)]
-        return ends[-1] if ends else start
+            return broken
+        if special < 0 and last is not None:
+            return last
+        found = [m.end() for pattern in ends for m in pattern.finditer(self.buffer, start, limit)]
+        return max(found) if found else start
 
     def _read(self, keep_from: int) -> int:
         """Drop the buffer before `keep_from`, append the next block; returns the new offset of it."""
         if keep_from:
             self.buffer = self.buffer[keep_from:]
+            self.seen_from = max(self.seen_from - keep_from, 0)
+            self.seen_to = max(self.seen_to - keep_from, 0)
+            self.seen_at = self.seen_at - keep_from if self.seen_at >= keep_from else -1
+            if self.seen_at < 0:
+                self.seen_from = self.seen_to = 0
         if not self.eof:
             block = self.stream.read(self.read_bytes)
             self.eof = not block
