@@ -151,20 +151,7 @@ class ImportForm(BootstrapFormMixin, forms.Form):
             self.fields["firm"].widget = forms.HiddenInput()
         from cpahub.registry.importing import readers
 
+        # The limit itself is enforced while the upload arrives (core.uploads), and again by the reader.
         self.fields["file"].help_text = _(
             "CSV (UTF-8 or GB18030/GBK; comma, tab, semicolon or pipe) or Excel .xlsx; at most %(mb)s MB."
         ) % {"mb": readers.megabytes(readers.max_upload_bytes())}
-
-    def clean_file(self):
-        from cpahub.registry.importing import readers
-
-        upload = self.cleaned_data["file"]
-        if upload.size > readers.max_upload_bytes():
-            raise forms.ValidationError(
-                _("The file is %(size)s MB; at most %(limit)s MB can be imported.")
-                % {
-                    "size": readers.megabytes(upload.size),
-                    "limit": readers.megabytes(readers.max_upload_bytes()),
-                }
-            )
-        return upload

@@ -23,6 +23,7 @@ from cpahub.clients.importing.layout import KIND, client_layout
 from cpahub.clients.importing.run import load_table, mapping_of, run_import
 from cpahub.clients.services import client_firms
 from cpahub.core import exports
+from cpahub.core.uploads import limited_upload, refusal_message
 from cpahub.core.views import log_denied
 from cpahub.registry.importing import readers, reports, uploads
 
@@ -55,9 +56,17 @@ def _load(entry: dict):
     return load_table(data)
 
 
-@login_required
+def _too_large(request, limit):
+    """The upload page again, with the refusal on the file field; nothing was read or stored."""
+    form = ImportForm(firms=_firms(request))
+    form.errors["file"] = form.error_class([refusal_message(limit)])
+    return _upload_page(request, form, status=413)
+
+
+@limited_upload(limit=lambda request: readers.max_upload_bytes(), refused=_too_large)
 @require_http_methods(["GET", "POST"])
 def upload(request):
+    """The upload page. An oversized upload is cut off while it arrives (`core.uploads`)."""
     firms = _firms(request)
     uploads.cleanup_stale_uploads()
     form = ImportForm(request.POST or None, request.FILES or None, firms=firms)
@@ -74,8 +83,13 @@ def upload(request):
             report = run_import(table, actor=request.user, firm=firm, dry_run=True).as_dict(limit=None)
             uploads.save_report(token, report)
             return redirect("clients:import_check", uuid.UUID(token))
-    context = {"form": form, "layout": client_layout()}
-    return render(request, "clients/import_upload.html", context, status=400 if form.errors else 200)
+    return _upload_page(request, form, status=400 if form.errors else 200)
+
+
+def _upload_page(request, form, *, status: int):
+    return render(
+        request, "clients/import_upload.html", {"form": form, "layout": client_layout()}, status=status
+    )
 
 
 @login_required

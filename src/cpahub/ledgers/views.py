@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import View
 
 from cpahub.core.permissions import VIEW, can_add
+from cpahub.core.uploads import LimitedUploadMixin, refusal_message
 from cpahub.core.views import ObjectDetailView, ObjectListView, get_restricted_object, log_denied
 from cpahub.ledgers import profiles, services
 from cpahub.ledgers.choices import SnapshotStatus
@@ -19,7 +20,6 @@ from cpahub.ledgers.formats import FormatError
 from cpahub.ledgers.forms import LedgerUploadForm
 from cpahub.ledgers.models import LedgerSnapshot, Workspace
 from cpahub.ledgers.tables import SnapshotTable
-from cpahub.ledgers.uploads import LimitedUploadMixin, refusal_message
 from cpahub.ledgers.validation import render_error, render_message
 
 STATUS_BADGES = {
@@ -70,7 +70,7 @@ class SnapshotListView(ObjectListView):
 
 
 class UploadView(LimitedUploadMixin, LoginRequiredMixin, View):
-    """The upload of a ledger file; an oversized one is refused while it arrives (`uploads`)."""
+    """The upload of a ledger file; an oversized one is refused while it arrives (`core.uploads`)."""
 
     template_name = "ledgers/upload.html"
 

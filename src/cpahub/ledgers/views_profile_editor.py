@@ -23,6 +23,7 @@ from django.views.generic import View
 
 from cpahub.core import textio as coretext
 from cpahub.core.permissions import CHANGE, VIEW, can_add
+from cpahub.core.uploads import LimitedUploadMixin, refusal_message
 from cpahub.core.views import apply_validation_error, get_restricted_object, log_denied
 from cpahub.ledgers import profile_fields, profile_samples, profiles
 from cpahub.ledgers.choices import ProfileKind, Severity
@@ -39,7 +40,6 @@ from cpahub.ledgers.forms_profiles import (
     signature,
 )
 from cpahub.ledgers.models import MappingProfile
-from cpahub.ledgers.uploads import LimitedUploadMixin, refusal_message
 from cpahub.ledgers.validation import render_error, render_message
 from cpahub.ledgers.views import SEVERITY_BADGES
 

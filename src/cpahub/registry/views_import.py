@@ -16,9 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cpahub.core.uploads import limited_upload, refusal_message
 from cpahub.core.views import log_denied
 from cpahub.registry.importing import engine, exporters, readers, reports, uploads
 from cpahub.registry.importing.forms import ExportForm, MappingForm, UploadForm
@@ -28,8 +28,6 @@ from cpahub.registry.importing.normalise import as_text
 PREVIEW_ROWS = 20
 SHOWN_ISSUES = 500
 DONE_KEY = "registry_import_done"
-# Room for the form fields and multipart framing around the file itself.
-UPLOAD_SLACK_BYTES = 256 * 1024
 
 
 def _importer_kinds(request) -> list[str]:
@@ -72,32 +70,19 @@ def _layouts_context(kinds):
 # --- upload ---------------------------------------------------------------------------------
 
 
-@csrf_exempt
-@login_required
-def upload(request):
-    """The upload page. Oversized uploads are cut off while they arrive, before CSRF reads the body."""
-    limit = readers.max_upload_bytes()
-    if request.method == "POST":
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > limit + UPLOAD_SLACK_BYTES:
-            return _upload_page(request, too_large=True, status=413)
-        request.upload_handlers.insert(0, uploads.SizeLimitUploadHandler(request, limit))
-    return _upload(request)
+def _too_large(request, limit):
+    return _upload_page(request, refused=refusal_message(limit), status=413)
 
 
-@csrf_protect
+@limited_upload(limit=lambda request: readers.max_upload_bytes(), refused=_too_large)
 @require_http_methods(["GET", "POST"])
-def _upload(request):
+def upload(request):
+    """The upload page. An oversized upload is cut off while it arrives (`core.uploads`)."""
     kinds = _importer_kinds(request)
     uploads.cleanup_stale_uploads()
     if request.method != "POST":
         return _upload_page(request, UploadForm(kinds=kinds))
     form = UploadForm(request.POST, request.FILES, kinds=kinds)
-    if getattr(request, "upload_too_large", False):
-        return _upload_page(request, too_large=True, status=413)
     if form.is_valid():
         upload_file = form.cleaned_data["file"]
         kind = form.cleaned_data["kind"]
@@ -112,18 +97,13 @@ def _upload(request):
     return _upload_page(request, form, status=400)
 
 
-def _upload_page(request, form=None, *, too_large=False, status=200):
+def _upload_page(request, form=None, *, refused="", status=200):
     kinds = _importer_kinds(request)
     if form is None:
         form = UploadForm(kinds=kinds)
     context = {
         "form": form,
-        "too_large": (
-            _("The file is larger than %(limit)s MB and was not accepted; nothing was stored.")
-            % {"limit": readers.megabytes(readers.max_upload_bytes())}
-            if too_large
-            else ""
-        ),
+        "too_large": refused,
         "layouts": _layouts_context(kinds),
         "can_export": bool(exporters.exportable_kinds(request.user)),
     }

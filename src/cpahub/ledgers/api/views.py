@@ -10,8 +10,9 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from cpahub.core import uploads
 from cpahub.core.api.viewsets import RestrictedViewSet, to_drf_error
-from cpahub.ledgers import profiles, services, uploads
+from cpahub.ledgers import profiles, services
 from cpahub.ledgers.api import serializers
 from cpahub.ledgers.filtersets import SnapshotFilterSet
 from cpahub.ledgers.formats import FormatError

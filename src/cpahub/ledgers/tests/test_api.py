@@ -105,7 +105,7 @@ def test_oversized_api_upload_is_refused(api, settings):
     settings.CPAHUB_LEDGER_MAX_BYTES = 100
     upload = SimpleUploadedFile("big.xml", b"x" * 101)
     response = api.post("/api/ledgers/imports/", {"file": upload}, format="multipart")
-    assert response.status_code == 413  # stopped while it arrived (ledgers/uploads.py)
+    assert response.status_code == 413  # stopped while it arrived (core/uploads.py)
     assert response.json() == {
         "detail": "The file is larger than 100\xa0bytes; it was not accepted and nothing was stored."
     }

@@ -1,89 +1,25 @@
-"""Upload limits applied while the request arrives: a large Content-Length is refused unread, a file
-streaming past the limit is stopped, and nothing is stored (ledger upload, profile sample, API)."""
+"""Upload limits applied while the request arrives (core/uploads.py) on the ledger pages and API: a
+large Content-Length is refused unread, a file streaming past the limit is stopped, and nothing is
+stored (ledger upload, profile sample, API)."""
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
-from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler
-from django.http import HttpRequest
-from django.http.multipartparser import MultiPartParser
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from cpahub.accounts.choices import Role
+from cpahub.core.uploads import FORM_SLACK_BYTES
 from cpahub.ledgers import profile_samples, services
 from cpahub.ledgers.models import LedgerSnapshot
 from cpahub.ledgers.tests.ledgerdata import storage  # noqa: F401 - fixture
-from cpahub.ledgers.uploads import FORM_SLACK_BYTES, LimitedUploadHandler
 from cpahub.testing import factories
+from cpahub.testing.uploads import TWO_GB
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("storage")]
-TWO_GB = 2 * 1024**3
-BOUNDARY = "----cpahubboundary"
-
-
-class CountingStream(io.BytesIO):
-    """A request body that remembers how much of it was read."""
-
-    def __init__(self, data: bytes):
-        super().__init__(data)
-        self.consumed = 0
-
-    def read(self, size=-1):
-        chunk = super().read(size)
-        self.consumed += len(chunk)
-        return chunk
-
-
-def multipart(file_bytes: bytes, *, field_value: str = "t0k3n") -> bytes:
-    parts = [
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n{field_value}\r\n',
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="gl.csv"\r\n'
-        "Content-Type: text/csv\r\n\r\n",
-    ]
-    return "".join(parts).encode() + file_bytes + f"\r\n--{BOUNDARY}--\r\n".encode()
-
-
-def parse(body: bytes, limit: int, *, declared: int | None = None, temp_dir: Path | None = None):
-    request = HttpRequest()
-    stream = CountingStream(body)
-    meta = {
-        "CONTENT_TYPE": f"multipart/form-data; boundary={BOUNDARY}",
-        "CONTENT_LENGTH": str(declared if declared is not None else len(body)),
-    }
-    storing = TemporaryFileUploadHandler(request)
-    handlers = [LimitedUploadHandler(request, limit), MemoryFileUploadHandler(request), storing]
-    post, files = MultiPartParser(meta, stream, handlers).parse()
-    return request, stream, post, files, storing
-
-
-def test_a_large_content_length_is_refused_before_reading_the_body():
-    request, stream, post, files, _storing = parse(multipart(b"x" * 1000), 100_000, declared=TWO_GB)
-    assert request.upload_refused == 100_000
-    assert stream.consumed == 0
-    assert not post and not files
-
-
-def test_a_file_streaming_past_the_limit_is_stopped_and_dropped(settings, tmp_path):
-    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # the storing handler writes a temporary file
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
-    limit = 50_000
-    request, _stream, post, files, storing = parse(multipart(b"y" * (limit + 1)), limit)
-    assert request.upload_refused == limit
-    assert post["csrfmiddlewaretoken"] == "t0k3n"  # the fields before the file are read
-    assert "file" not in files
-    assert storing.file.closed
-    assert not list(tmp_path.iterdir())  # the temporary file went with it
-
-
-def test_a_file_within_the_limit_passes():
-    request, _stream, _post, files, _storing = parse(multipart(b"z" * 5000), 5000)
-    assert not hasattr(request, "upload_refused")
-    assert files["file"].read() == b"z" * 5000
 
 
 @pytest.fixture

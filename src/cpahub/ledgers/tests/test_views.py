@@ -98,7 +98,7 @@ def test_oversized_upload_is_refused_clearly(client, auditor, settings):
     factories.login_verified(client, auditor)
     upload = SimpleUploadedFile("big.xml", b"x" * 101)
     response = client.post(reverse("ledgers:upload"), {"file": upload})
-    assert response.status_code == 413  # stopped while it arrived (ledgers/uploads.py)
+    assert response.status_code == 413  # stopped while it arrived (core/uploads.py)
     assert "The file is larger than 100\xa0bytes; it was not accepted and nothing was stored." in (
         response.content.decode()
     )

@@ -17,7 +17,6 @@ import uuid
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -140,30 +139,3 @@ def cleanup_stale_uploads(max_age: datetime.timedelta = MAX_AGE, now: datetime.d
             default_storage.delete(name)
             deleted += 1
     return deleted
-
-
-class SizeLimitUploadHandler(FileUploadHandler):
-    """Stop reading an upload as soon as it passes the limit (the rest of the body is discarded)."""
-
-    def __init__(self, request, limit: int):
-        super().__init__(request)
-        self.limit = limit
-
-    def new_file(
-        self, field_name, file_name, content_type, content_length, charset=None, content_type_extra=None
-    ):
-        super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
-        if content_length is not None and content_length > self.limit:
-            self._refuse()
-
-    def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > self.limit:
-            self._refuse()
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
-
-    def _refuse(self):
-        self.request.upload_too_large = True
-        raise StopUpload(connection_reset=False)

@@ -6,16 +6,21 @@ whose bytes pass the limit while they stream in stops the upload there, and the 
 (memory or temporary file) drop what they had. Either way `request.upload_refused` holds the limit
 and nothing is stored.
 
-Upload handlers must be in place before anything reads the body, and the CSRF check reads it. So
-`LimitedUploadMixin` makes its view CSRF-exempt, installs the handler, refuses an oversized request
-at once, and only then runs the CSRF check and the view.
+Upload handlers must be in place before anything reads the body, and the CSRF check reads it. So a
+limited view is CSRF-exempt on the outside: `guard()` sends an anonymous user to the login page,
+installs the handler, refuses a declared oversize at once, and only then runs the CSRF check, reads
+the body through the limit and calls the view. `LimitedUploadMixin` (class-based views) and
+`limited_upload` (function views) both go through `guard()`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib.auth.views import redirect_to_login
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.defaultfilters import filesizeformat
 from django.utils.datastructures import MultiValueDict
 from django.utils.decorators import method_decorator
@@ -86,12 +91,59 @@ def install(request, limit: int) -> LimitedUploadHandler:
     return handler
 
 
+Refused = Callable[[HttpRequest, int], HttpResponse]  # (request, limit) -> the refusal page
+
+
+def guard(request, view, limit: Callable[[], int], refused: Refused, *args, **kwargs):
+    """Run `view` with the upload limit in force; called from a CSRF-exempt view (see the module doc).
+
+    An oversized request gets `refused(request, limit)`: a declared one before CSRF or the view run,
+    one that passes the limit while streaming once the body is read (after the CSRF check), before
+    the view. `limit()` is only asked for a POST.
+    """
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())  # the body is never read
+    if request.method == "POST":
+        size = limit()
+        install(request, size)
+        if declared_too_large(request, size):
+            request.upload_refused = size
+            return refused(request, size)
+
+    @csrf_protect
+    def checked(request, *args, **kwargs):
+        if request.method == "POST":
+            request.FILES  # noqa: B018 - reads the body now, through the limit
+            over = getattr(request, "upload_refused", None)
+            if over is not None:
+                return refused(request, over)
+        return view(request, *args, **kwargs)
+
+    return checked(request, *args, **kwargs)
+
+
+def limited_upload(*, limit: Callable[[HttpRequest], int], refused: Refused):
+    """Decorator for a function view that receives a file: `limit(request)` bytes at most.
+
+    `refused(request, limit)` answers an oversized upload (status 413, the view's page). An
+    anonymous user is sent to the login page first, so `login_required` is not needed.
+    """
+
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def limited(request, *args, **kwargs):
+            return guard(request, view, lambda: limit(request), refused, *args, **kwargs)
+
+        return limited
+
+    return decorate
+
+
 class LimitedUploadMixin:
     """For a view that receives a file: `upload_limit()` bytes at most, checked as the body arrives.
 
-    An oversized request gets `upload_refused(request, limit)` (status 413, its page): a declared
-    one before CSRF or the view run, one that passes the limit while streaming once the body is
-    read (after the CSRF check), before the view.
+    An oversized request gets `upload_refused(request, limit)` (status 413, its page); see `guard()`.
     """
 
     def upload_limit(self) -> int:
@@ -102,23 +154,7 @@ class LimitedUploadMixin:
 
     @method_decorator(csrf_exempt)
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())  # the body is never read
-        if request.method == "POST":
-            limit = self.upload_limit()
-            install(request, limit)
-            if declared_too_large(request, limit):
-                request.upload_refused = limit
-                return self.upload_refused(request, limit)
-        return csrf_protect(self._guarded)(request, *args, **kwargs)
-
-    def _guarded(self, request, *args, **kwargs):
-        if request.method == "POST":
-            request.FILES  # noqa: B018 - reads the body now, through the limit
-            refused = getattr(request, "upload_refused", None)
-            if refused:
-                return self.upload_refused(request, refused)
-        return super().dispatch(request, *args, **kwargs)
+        return guard(request, super().dispatch, self.upload_limit, self.upload_refused, *args, **kwargs)
 
     @classmethod
     def as_view(cls, **initkwargs):
