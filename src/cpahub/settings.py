@@ -219,6 +219,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Pages that take files set their own limit (core.uploads.guard); every other page takes no file
+# larger than FILE_UPLOAD_MAX_MEMORY_SIZE, so nothing big ever reaches a temporary file unasked.
+FILE_UPLOAD_HANDLERS = [
+    "cpahub.core.uploads.UnguardedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 CPAHUB_MAX_UPLOAD_BYTES = env_int("CPAHUB_MAX_UPLOAD_MB", 50, minimum=1) * 1024 * 1024
 # Ledger imports (STD): largest source file, most voucher lines, findings stored per check.

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -85,9 +86,24 @@ class LimitedUploadHandler(FileUploadHandler):
         raise StopUpload(connection_reset=False)
 
 
+class UnguardedUploadHandler(LimitedUploadHandler):
+    """First of every request's upload handlers (settings.FILE_UPLOAD_HANDLERS): a view that does not
+    set its own limit (`guard`) takes no file over `FILE_UPLOAD_MAX_MEMORY_SIZE`, so a large file
+    posted to any other page is never written to a temporary file. Such a body is not read on."""
+
+    def __init__(self, request=None):
+        super().__init__(request, settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+
+    def _refuse(self) -> None:
+        self._mark()
+        raise StopUpload(connection_reset=True)
+
+
 def install(request, limit: int) -> LimitedUploadHandler:
+    """Put `limit` in force for this request (instead of the default for unguarded views)."""
     handler = LimitedUploadHandler(request, limit)
-    request.upload_handlers.insert(0, handler)
+    handlers = request.upload_handlers  # changed in place: a DRF request only proxies this list
+    handlers[:] = [handler, *(h for h in handlers if not isinstance(h, UnguardedUploadHandler))]
     return handler
 
 

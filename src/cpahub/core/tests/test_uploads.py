@@ -182,3 +182,38 @@ def test_the_limited_views_keep_their_name_and_are_csrf_exempt_outside():
     assert function_view.__name__ == "function_view"
     assert function_view.csrf_exempt is True
     assert ClassView.as_view().csrf_exempt is True
+
+
+# --- pages that set no limit --------------------------------------------------------------------
+
+
+def unguarded_request(body: bytes, declared=None):
+    stream = CountingStream(body)
+    length = str(len(body) if declared is None else declared)
+    request = RequestFactory().generic(
+        "POST", "/form/", body, content_type=MULTIPART, **{"wsgi.input": stream, "CONTENT_LENGTH": length}
+    )
+    return request, stream
+
+
+def test_a_page_without_its_own_limit_takes_no_large_file(settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    cap = settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+    request, stream = unguarded_request(multipart(b"b" * (cap * 2), note="hi"))
+    assert "file" not in request.FILES and request.upload_refused == cap
+    assert stream.consumed < len(stream.getvalue())  # not read on once past the cap
+    assert not list(Path(tmp_path).iterdir())
+    declared, unread = unguarded_request(multipart(b"c" * 10), declared=TWO_GB)
+    assert not declared.FILES and unread.consumed == 0
+    small, _stream = unguarded_request(multipart(b"d" * 1000, note="hi"))
+    assert small.FILES["file"].size == 1000 and small.POST["note"] == "hi"
+
+
+def test_a_guarded_page_replaces_the_default_cap_with_its_own(settings):
+    from cpahub.core.uploads import UnguardedUploadHandler, install
+
+    big = settings.FILE_UPLOAD_MAX_MEMORY_SIZE * 2
+    request, _stream = unguarded_request(multipart(b"e" * big))
+    install(request, big)
+    assert not any(isinstance(h, UnguardedUploadHandler) for h in request.upload_handlers)
+    assert request.FILES["file"].size == big
