@@ -252,6 +252,7 @@ CPAHUB_INVOICE_FONT = env_path("CPAHUB_INVOICE_FONT", Path("/usr/share/fonts/tru
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["cpahub.formats"]  # amounts grouped with commas in Chinese too
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
