@@ -108,6 +108,14 @@ def _money(value) -> float:
     return float((value or Decimal(0)).quantize(Decimal("1")))
 
 
+def office_label(name: str, firm_name: str) -> str:
+    """A branch by what tells it apart ("九江分所"), the head office as such: the firm's name is the
+    same on every bar."""
+    if name == firm_name:
+        return _("Head office")
+    return name.removeprefix(firm_name).strip() or name
+
+
 def _charts(board: PartnerDashboard) -> dict:
     from cpahub.billing.choices import AGE_BUCKETS
 
@@ -118,7 +126,7 @@ def _charts(board: PartnerDashboard) -> dict:
             "series": [{"name": _("Engagements"), "values": [n for _v, _l, n in board.pipeline]}],
         },
         "utilisation": {
-            "categories": [row.label for row in board.utilisation_by_office],
+            "categories": [office_label(row.label, board.firm.name) for row in board.utilisation_by_office],
             "series": [
                 {
                     "name": _("Utilisation (%)"),

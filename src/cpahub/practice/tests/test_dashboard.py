@@ -76,3 +76,15 @@ def test_who_may_open_it(client, w, who, status):
     if status == 200:
         assert w.firm_a.name in response.content.decode()
         assert w.firm_b.name not in response.content.decode()
+
+
+def test_office_bars_are_named_by_what_tells_them_apart():
+    from django.utils import translation
+
+    from cpahub.practice.dashboard import office_label
+
+    firm = "南昌昌鉴会计师事务所（特殊普通合伙）"
+    with translation.override("zh-hans"):
+        assert office_label(firm, firm) == "总所"
+    assert office_label(firm + "九江分所", firm) == "九江分所"
+    assert office_label("另一家事务所", firm) == "另一家事务所"

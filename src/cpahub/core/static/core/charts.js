@@ -42,8 +42,14 @@
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { show: series.length > 1, top: 0 },
       grid: { left: 8, right: 40, top: series.length > 1 ? 32 : 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value", minInterval: 1 },
-      yAxis: { type: "category", data: categories, axisTick: { show: false } },
+      xAxis: { type: "value", minInterval: 1, axisLabel: { hideOverlap: true } },
+      yAxis: {
+        type: "category",
+        data: categories,
+        axisTick: { show: false },
+        // long names (offices, clients) keep at most 40 % of a narrow chart; the tooltip has them whole
+        axisLabel: { width: Math.max(element.clientWidth * 0.4, 80), overflow: "truncate" },
+      },
       series: series,
     });
     element.dataset.chartDrawn = "1";
