@@ -22,7 +22,7 @@ from cpahub.engagements.choices import (
     EngagementType,
     RiskLevel,
 )
-from cpahub.engagements.models.engagement import FIRM_ONLY, Engagement, engagement_q
+from cpahub.engagements.models.engagement import FIRM_ONLY, Engagement, _EngagementPart, engagement_q
 from cpahub.practice.access import EVERYONE, PARTNERS, firm_q
 
 
@@ -152,20 +152,7 @@ class AnswerOption(ChangeLoggedModel):
         return _template_q(scope, action, "question__template__")
 
 
-class _EngagementRow(ChangeLoggedModel):
-    class Meta:
-        abstract = True
-
-    @property
-    def changelog_owner_id(self):
-        return self.engagement.firm_id
-
-    @classmethod
-    def restrict_q(cls, scope, action):
-        return engagement_q(scope, action, prefix="engagement__")
-
-
-class Acceptance(_EngagementRow):
+class Acceptance(_EngagementPart):
     """The acceptance (or continuance) evaluation of one engagement."""
 
     engagement = models.OneToOneField(Engagement, on_delete=models.CASCADE, related_name="acceptance")
@@ -210,7 +197,22 @@ class Acceptance(_EngagementRow):
         return reverse("engagements:acceptance", args=[self.engagement_id])
 
 
-class AcceptanceAnswer(ChangeLoggedModel):
+class _AcceptancePart(ChangeLoggedModel):
+    """Rows of one acceptance evaluation: its engagement's visibility."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def changelog_owner_id(self):
+        return self.acceptance.engagement.firm_id
+
+    @classmethod
+    def restrict_q(cls, scope, action):
+        return engagement_q(scope, action, prefix="acceptance__engagement__")
+
+
+class AcceptanceAnswer(_AcceptancePart):
     acceptance = models.ForeignKey(Acceptance, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     option = models.ForeignKey(AnswerOption, on_delete=models.PROTECT, related_name="+")
@@ -227,16 +229,8 @@ class AcceptanceAnswer(ChangeLoggedModel):
     def __str__(self):
         return f"{self.question}: {self.option.label}"
 
-    @property
-    def changelog_owner_id(self):
-        return self.acceptance.engagement.firm_id
 
-    @classmethod
-    def restrict_q(cls, scope, action):
-        return engagement_q(scope, action, prefix="acceptance__engagement__")
-
-
-class AcceptanceApproval(ChangeLoggedModel):
+class AcceptanceApproval(_AcceptancePart):
     """One approver's decision at one level of one submission; nobody decides at two levels."""
 
     acceptance = models.ForeignKey(Acceptance, on_delete=models.CASCADE, related_name="approvals")
@@ -262,16 +256,8 @@ class AcceptanceApproval(ChangeLoggedModel):
     def __str__(self):
         return f"{self.get_level_display()}: {self.get_decision_display()} ({self.user})"
 
-    @property
-    def changelog_owner_id(self):
-        return self.acceptance.engagement.firm_id
 
-    @classmethod
-    def restrict_q(cls, scope, action):
-        return engagement_q(scope, action, prefix="acceptance__engagement__")
-
-
-class IndependenceDeclaration(_EngagementRow):
+class IndependenceDeclaration(_EngagementPart):
     """A team member's own independence declaration for one engagement (独立性声明)."""
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="declarations")

@@ -10,12 +10,11 @@ from cpahub.accounts.models import Organisation
 from cpahub.core.models import ChangeLoggedModel
 from cpahub.core.permissions import EXPORT, NOTHING, VIEW
 from cpahub.engagements.choices import ReviewLevel, Status
-from cpahub.engagements.models.acceptance import _EngagementRow
-from cpahub.engagements.models.engagement import FIRM_ONLY, Engagement
+from cpahub.engagements.models.engagement import FIRM_ONLY, Engagement, _EngagementPart
 from cpahub.practice.access import EVERYONE, MANAGERS, firm_q
 
 
-class StatusChange(_EngagementRow):
+class StatusChange(_EngagementPart):
     """One move of the engagement along its pipeline: who, when, from, to, why."""
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="status_changes")
@@ -36,7 +35,7 @@ class StatusChange(_EngagementRow):
         return f"{self.engagement}: {self.from_status} → {self.to_status}"
 
 
-class ReviewSignoff(_EngagementRow):
+class ReviewSignoff(_EngagementPart):
     """A sign-off at one of the three review levels. A review that starts over supersedes them."""
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="signoffs")
