@@ -22,6 +22,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from cpahub.core.storage import delete_stale
 from cpahub.ledgers.formats.tabular import sample
 
 logger = logging.getLogger(__name__)
@@ -110,21 +111,4 @@ def _delete(entry: dict) -> None:
 
 def cleanup_stale_samples(max_age: datetime.timedelta = MAX_AGE, now: datetime.datetime | None = None) -> int:
     """Delete stored samples older than `max_age`; returns how many were deleted."""
-    now = now or timezone.now()
-    try:
-        _dirs, files = default_storage.listdir(PREFIX)
-    except (FileNotFoundError, NotADirectoryError):
-        return 0
-    deleted = 0
-    for filename in files:
-        name = f"{PREFIX}/{filename}"
-        try:
-            modified = default_storage.get_modified_time(name)
-        except (OSError, NotImplementedError):
-            continue
-        if timezone.is_naive(modified):
-            modified = timezone.make_aware(modified, datetime.UTC)
-        if now - modified > max_age:
-            default_storage.delete(name)
-            deleted += 1
-    return deleted
+    return delete_stale(PREFIX, max_age, now)

@@ -19,6 +19,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from cpahub.core.storage import delete_stale
+
 logger = logging.getLogger(__name__)
 
 PREFIX = "imports"
@@ -121,21 +123,4 @@ def load_report(token: str) -> dict | None:
 
 def cleanup_stale_uploads(max_age: datetime.timedelta = MAX_AGE, now: datetime.datetime | None = None) -> int:
     """Delete stored import files older than `max_age`; returns how many were deleted."""
-    now = now or timezone.now()
-    try:
-        _dirs, files = default_storage.listdir(PREFIX)
-    except (FileNotFoundError, NotADirectoryError):
-        return 0
-    deleted = 0
-    for filename in files:
-        name = f"{PREFIX}/{filename}"
-        try:
-            modified = default_storage.get_modified_time(name)
-        except (OSError, NotImplementedError):
-            continue
-        if timezone.is_naive(modified):
-            modified = timezone.make_aware(modified, datetime.UTC)
-        if now - modified > max_age:
-            default_storage.delete(name)
-            deleted += 1
-    return deleted
+    return delete_stale(PREFIX, max_age, now)
