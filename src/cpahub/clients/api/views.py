@@ -6,7 +6,7 @@ from cpahub.clients import filtersets, services
 from cpahub.clients.api import serializers
 from cpahub.clients.blacklist import Blacklisted
 from cpahub.clients.models import BlacklistEntry, Client, ClientContact
-from cpahub.core.api.viewsets import RestrictedViewSet
+from cpahub.core.api.viewsets import RestrictedModelViewSet, RestrictedViewSet
 
 
 def _refused(error) -> exceptions.ValidationError:
@@ -72,14 +72,7 @@ class ClientViewSet(
         return error
 
 
-class ContactViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    RestrictedViewSet,
-):
+class ContactViewSet(RestrictedModelViewSet):
     """Contacts of the clients the user sees; filter with `?client=<id>`."""
 
     queryset = ClientContact.objects.all()

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, viewsets
+from rest_framework import exceptions, mixins, viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from cpahub.core.permissions import CHANGE, DELETE, VIEW, can_add
@@ -65,3 +65,14 @@ class RestrictedViewSet(viewsets.GenericViewSet):
             return function(*args, **kwargs)
         except (DjangoPermissionDenied, DjangoValidationError) as error:
             raise to_drf_error(error) from error
+
+
+class RestrictedModelViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    RestrictedViewSet,
+):
+    """List, read, create, change and delete, each through the restriction and the services."""

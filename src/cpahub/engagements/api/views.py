@@ -5,7 +5,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cpahub.core.api.viewsets import RestrictedViewSet
+from cpahub.core.api.viewsets import RestrictedModelViewSet, RestrictedViewSet
 from cpahub.core.permissions import VIEW
 from cpahub.engagements import filtersets
 from cpahub.engagements.api import serializers
@@ -90,14 +90,7 @@ class EngagementViewSet(
         return Response(serializers.StatusChangeSerializer(changes, many=True).data)
 
 
-class _PartViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    RestrictedViewSet,
-):
+class _PartViewSet(RestrictedModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         engagement = data.pop("engagement")

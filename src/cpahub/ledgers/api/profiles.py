@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cpahub.accounts.models import Organisation
-from cpahub.core.api.viewsets import RestrictedViewSet
+from cpahub.core.api.viewsets import RestrictedModelViewSet
 from cpahub.core.permissions import VIEW
 from cpahub.ledgers import profiles
 from cpahub.ledgers.filtersets import ProfileFilterSet
@@ -78,14 +78,7 @@ class CloneSerializer(serializers.Serializer):
             self.fields["organisation"].queryset = profiles.editor_firms(request.user)
 
 
-class MappingProfileViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    RestrictedViewSet,
-):
+class MappingProfileViewSet(RestrictedModelViewSet):
     """Mapping profiles of CSV/Excel exports: built-in, shared by firms, and the user's firm's own."""
 
     queryset = MappingProfile.objects.select_related("organisation")

@@ -6,7 +6,7 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cpahub.core.api.viewsets import RestrictedViewSet
+from cpahub.core.api.viewsets import RestrictedModelViewSet, RestrictedViewSet
 from cpahub.core.permissions import VIEW
 from cpahub.timesheets import services
 from cpahub.timesheets.api import serializers
@@ -14,14 +14,7 @@ from cpahub.timesheets.filtersets import EntryFilterSet, SheetAPIFilterSet
 from cpahub.timesheets.models import TimeEntry, Timesheet, with_totals
 
 
-class EntryViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    RestrictedViewSet,
-):
+class EntryViewSet(RestrictedModelViewSet):
     """Time entries. Create, change and delete only your own unapproved time; approved time is locked."""
 
     queryset = TimeEntry.objects.all()
