@@ -79,7 +79,22 @@ class FeeAgreement(ChangeLoggedModel):
         return may_write_finance(scope)
 
 
-class RateOverride(ChangeLoggedModel):
+class _AgreementPart(ChangeLoggedModel):
+    """Rows of one fee agreement: its engagement's billing visibility."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def changelog_owner_id(self):
+        return self.agreement.engagement.firm_id
+
+    @classmethod
+    def restrict_q(cls, scope, action):
+        return engagement_billing_q(scope, action, prefix="agreement__engagement__")
+
+
+class RateOverride(_AgreementPart):
     """A charge-out rate agreed for one grade on one engagement (instead of the grade's rate)."""
 
     agreement = models.ForeignKey(FeeAgreement, on_delete=models.CASCADE, related_name="rates")
@@ -95,16 +110,8 @@ class RateOverride(ChangeLoggedModel):
     def __str__(self):
         return f"{self.grade}: {self.rate}"
 
-    @property
-    def changelog_owner_id(self):
-        return self.agreement.engagement.firm_id
 
-    @classmethod
-    def restrict_q(cls, scope, action):
-        return engagement_billing_q(scope, action, prefix="agreement__engagement__")
-
-
-class FeeMilestone(ChangeLoggedModel):
+class FeeMilestone(_AgreementPart):
     """An amount that falls due when a stage of the engagement is reached (by date or milestone)."""
 
     agreement = models.ForeignKey(FeeAgreement, on_delete=models.CASCADE, related_name="milestones")
@@ -128,11 +135,3 @@ class FeeMilestone(ChangeLoggedModel):
 
     def __str__(self):
         return self.name
-
-    @property
-    def changelog_owner_id(self):
-        return self.agreement.engagement.firm_id
-
-    @classmethod
-    def restrict_q(cls, scope, action):
-        return engagement_billing_q(scope, action, prefix="agreement__engagement__")
