@@ -109,6 +109,21 @@ class AcceptanceView(EngagementView):
     def get(self, request, pk):
         return render_tab(request, self.engagement, "acceptance", self.template, self.context())
 
+    def handle(self, request, form, key: str, run, done: str):
+        """Run `run(cleaned data)` for a valid form and go back to the tab, or show the tab with the
+        form (as `key`) and its errors."""
+        if form.is_valid():
+            try:
+                run(form.cleaned_data)
+            except ValidationError as error:
+                apply_validation_error(form, error)
+            else:
+                messages.success(request, done)
+                return redirect("engagements:acceptance", pk=self.engagement.pk)
+        return render_tab(
+            request, self.engagement, "acceptance", self.template, self.context(**{key: form}), status=400
+        )
+
     def post(self, request, pk):
         acceptance = service.ensure_acceptance(self.engagement)
         form = forms.AcceptanceForm(request.POST, acceptance=acceptance)
@@ -136,43 +151,23 @@ class AcceptanceView(EngagementView):
 class DecideView(AcceptanceView):
     def post(self, request, pk):
         acceptance = service.ensure_acceptance(self.engagement)
-        form = forms.DecisionForm(request.POST)
-        if form.is_valid():
-            try:
-                service.decide(request.user, acceptance, **form.cleaned_data)
-            except ValidationError as error:
-                apply_validation_error(form, error)
-            else:
-                messages.success(request, _("Your decision is recorded."))
-                return redirect("engagements:acceptance", pk=pk)
-        return render_tab(
+        return self.handle(
             request,
-            self.engagement,
-            "acceptance",
-            self.template,
-            self.context(decision_form=form),
-            status=400,
+            forms.DecisionForm(request.POST),
+            "decision_form",
+            lambda data: service.decide(request.user, acceptance, **data),
+            _("Your decision is recorded."),
         )
 
 
 class DeclareView(AcceptanceView):
     def post(self, request, pk):
-        form = forms.DeclarationForm(request.POST)
-        if form.is_valid():
-            try:
-                independence.declare(request.user, self.engagement, **form.cleaned_data)
-            except ValidationError as error:
-                apply_validation_error(form, error)
-            else:
-                messages.success(request, _("Your declaration is recorded."))
-                return redirect("engagements:acceptance", pk=pk)
-        return render_tab(
+        return self.handle(
             request,
-            self.engagement,
-            "acceptance",
-            self.template,
-            self.context(declaration_form=form),
-            status=400,
+            forms.DeclarationForm(request.POST),
+            "declaration_form",
+            lambda data: independence.declare(request.user, self.engagement, **data),
+            _("Your declaration is recorded."),
         )
 
 
