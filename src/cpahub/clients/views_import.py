@@ -159,10 +159,7 @@ def apply(request, token):
         # Something changed since the check; nothing was imported.
         uploads.save_report(token.hex, result.as_dict(limit=None))
         return redirect("clients:import_check", token)
-    done = dict(list(request.session.get(DONE_KEY, {}).items())[-4:])
-    done[token.hex] = {**result.as_dict(limit=100), "filename": entry["filename"]}
-    request.session[DONE_KEY] = done
-    uploads.discard_upload(request, token.hex)
+    uploads.finish(request, DONE_KEY, token.hex, {**result.as_dict(limit=100), "filename": entry["filename"]})
     return redirect("clients:import_done", token)
 
 

@@ -246,11 +246,7 @@ def apply(request, token):
         uploads.save_report(token.hex, report)
         uploads.update_upload(request, token.hex, checked=None)
         return redirect("registry_import:errors", token)
-    done = request.session.get(DONE_KEY, {})
-    done = dict(list(done.items())[-4:])
-    done[token.hex] = {**result.as_dict(limit=100), "filename": entry["filename"]}
-    request.session[DONE_KEY] = done
-    uploads.discard_upload(request, token.hex)
+    uploads.finish(request, DONE_KEY, token.hex, {**result.as_dict(limit=100), "filename": entry["filename"]})
     return redirect("registry_import:done", token)
 
 

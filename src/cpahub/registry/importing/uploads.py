@@ -124,3 +124,11 @@ def load_report(token: str) -> dict | None:
 def cleanup_stale_uploads(max_age: datetime.timedelta = MAX_AGE, now: datetime.datetime | None = None) -> int:
     """Delete stored import files older than `max_age`; returns how many were deleted."""
     return delete_stale(PREFIX, max_age, now)
+
+
+def finish(request, session_key: str, token: str, summary: dict) -> None:
+    """An import was applied: keep its summary in the session (the last five) and drop its file."""
+    done = dict(list(request.session.get(session_key, {}).items())[-4:])
+    done[token] = summary
+    request.session[session_key] = done
+    discard_upload(request, token)
