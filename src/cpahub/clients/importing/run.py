@@ -10,15 +10,13 @@ import will do.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from cpahub.clients.importing.importer import ClientImporter
 from cpahub.clients.importing.layout import KIND, client_layout
 from cpahub.clients.services import offices_for
-from cpahub.core.context import acting_as
-from cpahub.registry.importing import readers
+from cpahub.registry.importing import engine, readers
 from cpahub.registry.importing.base import ImportResult
 from cpahub.registry.importing.readers import Table
 
@@ -47,36 +45,4 @@ def run_import(table: Table, *, actor, firm, dry_run: bool = False) -> ImportRes
     if result.mapping_problems:
         return result
     importer = ClientImporter(actor, result, firm=firm)
-    rows = importer.parse(table, mapping)
-    importer.prepare(rows)
-    for row in rows:
-        importer.check(row)
-        if row.outcome is None and not row.failed:
-            importer.error(row, "", _("This row could not be checked."))
-    if result.errors:
-        return _finish(result)
-    result.outcomes = [row.outcome for row in rows]
-    with acting_as(actor), transaction.atomic():
-        for row in importer.apply_order(rows):
-            try:
-                importer.apply(row)
-            except ValidationError as error:
-                importer.validation_error(row, error)
-            except PermissionDenied as error:
-                importer.error(row, "", str(error) or _("You may not do this."))
-            except DatabaseError as error:
-                importer.error(row, "", _("The database refused this row: %(error)s") % {"error": error})
-                break  # the transaction cannot go on; everything is rolled back below
-        if result.errors or dry_run:
-            transaction.set_rollback(True)
-        else:
-            result.applied = True
-    return _finish(result)
-
-
-def _finish(result: ImportResult) -> ImportResult:
-    result.errors.sort(key=lambda issue: issue.row or 0)
-    result.warnings.sort(key=lambda issue: issue.row or 0)
-    if result.errors:
-        result.outcomes = []
-    return result
+    return engine.execute(importer, table, mapping, actor=actor, dry_run=dry_run)

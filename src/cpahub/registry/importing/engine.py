@@ -86,6 +86,15 @@ def run_import(
         return result
 
     importer = IMPORTERS[kind](actor, result, note=note or _("Registry import"))
+    return execute(importer, table, mapping, actor=actor, dry_run=dry_run, progress=progress)
+
+
+def execute(
+    importer, table: Table, mapping: list[str], *, actor, dry_run: bool, progress=None
+) -> ImportResult:
+    """Check every row with `importer`; then apply all of them in one transaction (rolled back on a
+    dry run or any error), or none. Shared by every import built on `base.Importer`."""
+    result = importer.result
     rows = importer.parse(table, mapping, progress)
     importer.prepare(rows)
     total = len(rows)
