@@ -1,5 +1,7 @@
 """Django admin is a system administrator's tool only (三员分立: not security, not audit, not staff)."""
 
+from django.contrib import admin
+
 from cpahub.core.permissions import scope_for
 
 
@@ -16,3 +18,16 @@ def restrict_admin_to_system_administrators(site):
         )
 
     site.has_permission = has_permission
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Admin of rows that are written only through the app's services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -8,18 +8,8 @@ through `ledgers.services`, and snapshots are immutable.
 
 from django.contrib import admin
 
+from cpahub.core.admin_site import ReadOnlyAdmin
 from cpahub.ledgers.models import LedgerSnapshot, MappingProfile, Workspace
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Workspace)

@@ -6,18 +6,8 @@ the approval rules; the admin shows rows for operating the platform and changes 
 
 from django.contrib import admin
 
+from cpahub.core.admin_site import ReadOnlyAdmin
 from cpahub.timesheets.models import TimeEntry, Timesheet, TimesheetEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Timesheet)
